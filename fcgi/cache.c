@@ -1,0 +1,152 @@
+/* cache.c: a small fixed-size map from request key to rendered bytes, tagged with a data version. */
+#include "config.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "arena.h"
+#include "cache.h"
+
+#define CACHE_SLOTS 256
+#define CACHE_MAX_BYTES (8u << 20) /* per worker */
+
+struct entry {
+	char *key, *version, *body;
+	size_t len;
+	char etag[24];
+	time_t stored;
+};
+
+struct cache {
+	bool enabled;
+	int ttl;
+	size_t bytes;
+	struct entry slots[CACHE_SLOTS];
+};
+
+static uint64_t
+fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+struct cache *
+cache_new(bool enabled, int ttl_seconds)
+{
+	struct cache *c = xcalloc(1, sizeof(*c));
+
+	c->enabled = enabled;
+	c->ttl = ttl_seconds > 0 ? ttl_seconds : 30;
+	return c;
+}
+
+static void
+entry_clear(struct cache *c, struct entry *e)
+{
+	c->bytes -= e->len;
+	free(e->key);
+	free(e->version);
+	free(e->body);
+	memset(e, 0, sizeof(*e));
+}
+
+void
+cache_free(struct cache *c)
+{
+	if (c == NULL)
+		return;
+	for (int i = 0; i < CACHE_SLOTS; i++)
+		if (c->slots[i].key != NULL)
+			entry_clear(c, &c->slots[i]);
+	free(c);
+}
+
+static struct entry *
+slot(struct cache *c, const char *key)
+{
+	return &c->slots[fnv1a(key, strlen(key)) % CACHE_SLOTS];
+}
+
+bool
+cache_get(struct cache *c, const char *key, const char *version, struct cache_hit *out)
+{
+	struct entry *e;
+
+	if (!c->enabled || version == NULL)
+		return false;
+	e = slot(c, key);
+	if (e->key == NULL || strcmp(e->key, key) != 0 || strcmp(e->version, version) != 0 ||
+	    time(NULL) - e->stored >= c->ttl)
+		return false;
+	out->body = e->body;
+	out->len = e->len;
+	out->etag = e->etag;
+	return true;
+}
+
+/* body_hash mixes eight bytes a step: an ETag over a 100 KB page must not cost more than the
+ * page. Not for security, only to tell versions of our own output apart. */
+static uint64_t
+body_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL ^ n, w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+void
+cache_etag(const char *body, size_t len, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "\"%016llx\"", (unsigned long long)body_hash(body, len));
+}
+
+void
+cache_put(struct cache *c, const char *key, const char *version, const char *body, size_t len,
+    struct cache_hit *out)
+{
+	struct entry *e = slot(c, key);
+
+	if (!c->enabled || version == NULL || len > CACHE_MAX_BYTES / 4) {
+		/* Not kept, and no ETag made: a caller that wants one makes it with cache_etag. */
+		out->body = body;
+		out->len = len;
+		out->etag = NULL;
+		return;
+	}
+	if (e->key != NULL)
+		entry_clear(c, e);
+	/* Past the byte budget, start over: entries are cheap to rebuild. */
+	if (c->bytes + len > CACHE_MAX_BYTES)
+		for (int i = 0; i < CACHE_SLOTS; i++)
+			if (c->slots[i].key != NULL)
+				entry_clear(c, &c->slots[i]);
+	e->key = xstrdup(key);
+	e->version = xstrdup(version);
+	e->body = xmalloc(len + 1);
+	memcpy(e->body, body, len);
+	e->body[len] = '\0';
+	e->len = len;
+	e->stored = time(NULL);
+	cache_etag(body, len, e->etag, sizeof(e->etag));
+	c->bytes += len;
+	out->body = e->body;
+	out->len = e->len;
+	out->etag = e->etag;
+}

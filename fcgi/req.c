@@ -1,0 +1,421 @@
+/* req.c: request fields, response building, error rendering and the one header function. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "db.h"
+#include "json.h"
+#include "rds.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "tpl.h"
+
+const char *
+req_param(const struct req *r, const char *name)
+{
+	return FCGX_GetParam(name, r->env);
+}
+
+/* request_id_ok accepts the ids nginx makes ($request_id: 32 hex digits) and similar tokens, so a
+ * forged id cannot smuggle bytes into headers or logs. */
+static int
+request_id_ok(const char *s)
+{
+	size_t n = 0;
+
+	for (; s[n] != '\0'; n++)
+		if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z') ||
+			(s[n] >= 'A' && s[n] <= 'Z') || s[n] == '-' || s[n] == '_'))
+			return 0;
+	return n >= 8 && n <= 64;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+req_begin(struct req *r, char **env)
+{
+	const char *rid;
+
+	r->env = env;
+	r->t0 = now_seconds();
+	r->method = req_param(r, "REQUEST_METHOD");
+	if (r->method == NULL)
+		r->method = "GET";
+	/* DOCUMENT_URI is nginx's normalised, decoded path without the query. */
+	r->path = req_param(r, "DOCUMENT_URI");
+	if (r->path == NULL || r->path[0] != '/')
+		r->path = req_param(r, "SCRIPT_NAME");
+	if (r->path == NULL || r->path[0] != '/')
+		r->path = "/";
+	r->query_string = req_param(r, "QUERY_STRING");
+	r->remote_addr = req_param(r, "REMOTE_ADDR");
+	rid = req_param(r, "REQUEST_ID");
+	if (rid == NULL || !request_id_ok(rid)) {
+		unsigned char raw[16];
+		char *hex = arena_alloc(r->a, 33);
+
+		if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
+			memset(raw, 0, sizeof(raw));
+		for (int i = 0; i < 16; i++)
+			snprintf(hex + 2 * i, 3, "%02x", raw[i]);
+		rid = hex;
+	}
+	r->request_id = rid;
+	r->status = 200;
+}
+
+void
+req_header_out(struct req *r, const char *name, const char *value)
+{
+	kv_add(r->a, &r->headers, arena_strdup(r->a, name), arena_strdup(r->a, value));
+}
+
+bool
+req_wants_json(const struct req *r)
+{
+	if (r->route != NULL)
+		return (r->route->flags & RF_JSON) != 0;
+	return strncmp(r->path, "/api/", 5) == 0;
+}
+
+int
+req_fail(struct req *r, int status, const char *msg)
+{
+	r->status = status;
+	r->error = arena_strdup(r->a, msg);
+	return status;
+}
+
+int
+req_fail_field(struct req *r, const char *field, const char *reason)
+{
+	if (r->error_fields == NULL)
+		r->error_fields = json_own(r->a, json_object());
+	json_object_set_new(r->error_fields, field, json_string(reason));
+	if (r->error == NULL)
+		r->error = "the request has invalid fields";
+	r->status = 422;
+	return 422;
+}
+
+int
+req_fail_err(struct req *r, enum err e, const char *what)
+{
+	switch (e) {
+	case ERR_OK: return r->status;
+	case ERR_INPUT: return req_fail(r, 400, what);
+	case ERR_NOTFOUND: return req_fail(r, 404, what);
+	case ERR_CONFLICT: return req_fail(r, 409, what);
+	case ERR_TOOBIG: return req_fail(r, 413, what);
+	case ERR_DB:
+		log_error(r->request_id, "%s: database unavailable: %s", what, db_error(r->w->db));
+		return req_fail(r, 503, "the database is not reachable; try again shortly");
+	case ERR_REDIS:
+		log_error(r->request_id, "%s: redis unavailable: %s", what, rds_error(r->w->rds));
+		return req_fail(r, 503, "the cache server is not reachable; try again shortly");
+	case ERR_UPSTREAM: return req_fail(r, 502, what);
+	default:
+		log_error(r->request_id, "%s: %s", what, err_name(e));
+		return req_fail(r, 500, "internal error");
+	}
+}
+
+int
+req_json(struct req *r, int status, json_t *j)
+{
+	r->status = status;
+	r->ctype = "application/json";
+	r->body.len = 0;
+	if (json_append(&r->body, j) != ERR_OK) {
+		json_decref(j);
+		r->body.len = 0;
+		return req_fail(r, 500, "internal error");
+	}
+	buf_addc(&r->body, '\n');
+	json_decref(j);
+	r->body_set = true;
+	return status;
+}
+
+/* BODY_MARK stands where layout.cs prints Page.Body; no escaped rendering can contain it. */
+#define BODY_MARK \
+	"\x01" \
+	"aiops-page-body" \
+	"\x01"
+#define RID_MARK \
+	"\x01" \
+	"aiops-request-id" \
+	"\x01"
+
+static const char *
+or_empty(const char *s)
+{
+	return s != NULL ? s : "";
+}
+
+int
+req_page_body(struct req *r, int status, const char *body, size_t len, const char *title)
+{
+	struct tpl *t = r->w->tpl;
+	const char *p = r->path;
+	const char *nav = strncmp(p, "/clusters", 9) == 0 ? "clusters" : strcmp(p, "/") == 0 ? "home" : "";
+	struct cache_hit shell;
+	const char *key;
+	enum err e;
+
+	tpl_set(t, "Page.Title", title);
+	tpl_set(t, "Page.Nav", nav);
+	tpl_set(t, "Page.Status", arena_printf(r->a, "%d", status));
+	/* The shell is rendered with markers where the body and the request id go, and kept per
+	 * worker for the same title, navigation, message and viewer; a request then costs a copy. */
+	key = arena_printf(r->a, "shell\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", title, nav, status,
+	    or_empty(tpl_get(t, "Page.Flash")), or_empty(tpl_get(t, "Session.user")),
+	    or_empty(tpl_get(t, "Session.role")), or_empty(tpl_get(t, "Session.csrf")),
+	    or_empty(tpl_get(t, "Session.via")));
+	if (!cache_get(r->w->shells, key, "shell", &shell)) {
+		struct buf *out = buf_new(r->a);
+
+		tpl_set(t, "Page.Body", BODY_MARK);
+		tpl_set(t, "Page.RequestId", RID_MARK);
+		if ((e = tpl_render(t, "layout", out)) != ERR_OK)
+			return req_fail_err(r, e, "render layout");
+		if (strstr(buf_cstr(out), BODY_MARK) == NULL)
+			return req_fail_err(r, ERR_TEMPLATE, "layout has no Page.Body");
+		cache_put(r->w->shells, key, "shell", out->p, out->len, &shell);
+	}
+	/* Put the body and the request id where the markers stand. */
+	r->body.len = 0;
+	for (const char *q = shell.body, *end = shell.body + shell.len; q < end;) {
+		const char *m = memchr(q, '\x01', (size_t)(end - q));
+
+		if (m == NULL) {
+			buf_add(&r->body, q, (size_t)(end - q));
+			break;
+		}
+		buf_add(&r->body, q, (size_t)(m - q));
+		if ((size_t)(end - m) >= sizeof(BODY_MARK) - 1 &&
+		    memcmp(m, BODY_MARK, sizeof(BODY_MARK) - 1) == 0) {
+			buf_add(&r->body, body, len);
+			q = m + sizeof(BODY_MARK) - 1;
+		} else if ((size_t)(end - m) >= sizeof(RID_MARK) - 1 &&
+		    memcmp(m, RID_MARK, sizeof(RID_MARK) - 1) == 0) {
+			buf_adds(&r->body, r->request_id);
+			q = m + sizeof(RID_MARK) - 1;
+		} else {
+			buf_addc(&r->body, *m);
+			q = m + 1;
+		}
+	}
+	r->status = status;
+	r->ctype = "text/html; charset=utf-8";
+	r->body_set = true;
+	return status;
+}
+
+int
+req_page(struct req *r, int status, const char *name, const char *title)
+{
+	struct buf *frag = buf_new(r->a);
+	enum err e;
+	int st;
+
+	tpl_set(r->w->tpl, "Page.RequestId", r->request_id);
+	if ((e = tpl_render(r->w->tpl, name, frag)) != ERR_OK)
+		return req_fail_err(r, e, arena_printf(r->a, "render %s", name));
+	st = req_page_body(r, status, buf_cstr(frag), frag->len, title);
+	return st;
+}
+
+int
+req_redirect(struct req *r, const char *path)
+{
+	req_header_out(r, "Location", path);
+	r->status = 303;
+	r->body_set = true;
+	return 303;
+}
+
+int
+req_etag(struct req *r, const char *etag)
+{
+	const char *inm = req_param(r, "HTTP_IF_NONE_MATCH");
+
+	req_header_out(r, "ETag", etag);
+	if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+		r->status = 304;
+		r->body_set = true;
+		r->body.len = 0;
+		return 304;
+	}
+	return 0;
+}
+
+const char *
+req_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 201: return "Created";
+	case 204: return "No Content";
+	case 303: return "See Other";
+	case 304: return "Not Modified";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+static const char *
+error_code(int status)
+{
+	switch (status) {
+	case 400: return "bad_request";
+	case 401: return "unauthorized";
+	case 403: return "forbidden";
+	case 404: return "not_found";
+	case 405: return "method_not_allowed";
+	case 409: return "conflict";
+	case 413: return "payload_too_large";
+	case 415: return "unsupported_media_type";
+	case 422: return "invalid";
+	case 429: return "rate_limited";
+	case 502: return "upstream_failed";
+	case 503: return "unavailable";
+	default: return "internal";
+	}
+}
+
+/* render_error makes the body for a failed request: the JSON error shape or the error page. */
+static void
+render_error(struct req *r)
+{
+	int status = r->status;
+	const char *msg = r->error != NULL && status < 500 ? r->error
+	    : status == 503 && r->error != NULL		   ? r->error
+							   : "something went wrong on our side";
+
+	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
+		json_t *e = json_pack("{s:s, s:s, s:s}", "code", error_code(status), "message", msg,
+		    "request_id", r->request_id);
+
+		if (r->error_fields != NULL)
+			json_object_set(e, "fields", r->error_fields);
+		req_json(r, status, json_pack("{s:o}", "error", e));
+		return;
+	}
+	tpl_reset(r->w->tpl);
+	tpl_set_int(r->w->tpl, "Error.Status", status);
+	tpl_set(r->w->tpl, "Error.Reason", req_status_text(status));
+	tpl_set(r->w->tpl, "Error.Message", msg);
+	if (req_page(r, status, "error", req_status_text(status)) != status) {
+		/* The page itself failed: fall back to plain text, never to nothing. */
+		r->body.len = 0;
+		buf_printf(&r->body, "%d %s\n", status, req_status_text(status));
+		r->ctype = "text/plain; charset=utf-8";
+		r->status = status;
+	}
+}
+
+/* security_headers is the one place that sets them, for every response. */
+static void
+security_headers(struct req *r, struct buf *h)
+{
+	const char *https = req_param(r, "HTTPS");
+
+	buf_adds(h,
+	    "Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "
+	    "img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; "
+	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "X-Frame-Options: DENY\r\n"
+	    "Referrer-Policy: same-origin\r\n");
+	if (https != NULL && strcmp(https, "on") == 0)
+		buf_adds(h, "Strict-Transport-Security: max-age=31536000; includeSubDomains\r\n");
+}
+
+int
+req_finish(struct req *r)
+{
+	FCGX_Request *fc = r->fcgx;
+	struct buf h = { 0 };
+	int head = strcmp(r->method, "HEAD") == 0;
+	int rc = 0;
+
+	if (r->status >= 400 && !r->body_set)
+		render_error(r);
+	buf_printf(&h, "Status: %d %s\r\n", r->status, req_status_text(r->status));
+	if (r->status != 304 && r->status != 204 && r->status != 303) {
+		buf_printf(
+		    &h, "Content-Type: %s\r\n", r->ctype != NULL ? r->ctype : "text/plain; charset=utf-8");
+		buf_printf(&h, "Content-Length: %zu\r\n", r->body.len);
+	} else if (r->status == 303)
+		buf_adds(&h, "Content-Length: 0\r\n");
+	buf_printf(&h, "X-Request-ID: %s\r\n", r->request_id);
+	if (kv_get(&r->headers, "Cache-Control") == NULL)
+		buf_adds(&h, "Cache-Control: no-cache\r\n");
+	security_headers(r, &h);
+	for (size_t i = 0; i < r->headers.n; i++) {
+		/* Header values are ours or validated, but a CR or LF must never split a header. */
+		if (strpbrk(r->headers.items[i].v, "\r\n") != NULL)
+			continue;
+		buf_printf(&h, "%s: %s\r\n", r->headers.items[i].k, r->headers.items[i].v);
+	}
+	buf_adds(&h, "\r\n");
+	if (FCGX_PutStr(h.p, (int)h.len, fc->out) < 0)
+		rc = -1;
+	if (rc == 0 && !head && r->status != 304 && r->body.len > 0 &&
+	    FCGX_PutStr(r->body.p, (int)r->body.len, fc->out) < 0)
+		rc = -1;
+	buf_free(&h);
+	return rc;
+}
+
+int
+req_read_body(struct req *r, size_t n, char **out, size_t *outlen)
+{
+	FCGX_Request *fc = r->fcgx;
+	char *body = arena_alloc(r->a, n + 1);
+	size_t got = 0;
+
+	while (got < n) {
+		int k = FCGX_GetStr(body + got, (int)(n - got), fc->in);
+
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+	}
+	body[got] = '\0';
+	if (got != n)
+		return req_fail(r, 400, "the body ended before its announced length");
+	*out = body;
+	*outlen = n;
+	return 0;
+}

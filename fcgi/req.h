@@ -1,0 +1,105 @@
+/* req.h: one HTTP request as the handlers see it, and the calls that build its response. */
+#ifndef AIOPS_REQ_H
+#define AIOPS_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "err.h"
+#include "kv.h"
+
+struct arena;
+struct cache;
+struct db;
+struct rds;
+struct route;
+struct tpl;
+
+/* What a worker keeps for its whole life; handlers reach the servers only through these. */
+struct worker {
+	struct db *db;
+	struct rds *rds;
+	struct tpl *tpl;
+	struct cache *cache;
+	struct cache *shells; /* rendered page shells, apart so that storing one never evicts a body in use */
+};
+
+struct req {
+	struct arena *a;
+	struct worker *w;
+	const struct route *route;
+	char **env; /* FastCGI parameters, owned by libfcgi */
+	void *fcgx; /* the FCGX_Request, for the body reader and the writer */
+	double t0; /* when the request started, seconds */
+
+	const char *method, *path, *query_string, *request_id, *remote_addr;
+	struct kvlist query; /* decoded query string */
+	struct kvlist form; /* decoded url-encoded body (RF_BODY_FORM routes) */
+	struct kvlist cookies;
+	struct kvlist params; /* path parameters, as named in the route pattern */
+	json_t *json; /* parsed body (RF_BODY_JSON routes), arena-owned */
+
+	/* The response. */
+	int status;
+	const char *ctype;
+	struct kvlist headers; /* extra response headers */
+	struct buf body;
+	bool body_set; /* the handler produced the body itself */
+	const char *error; /* message a person can act on, for 4xx */
+	json_t *error_fields; /* {"field": "reason"} for 422, arena-owned */
+};
+
+/* req_param returns the FastCGI parameter name (for example "HTTP_IF_NONE_MATCH"), or NULL. */
+const char *req_param(const struct req *r, const char *name);
+
+/* req_header_out adds a response header; name and value are copied into the arena. */
+void req_header_out(struct req *r, const char *name, const char *value);
+
+/* req_fail records msg (copied) for the error page or JSON error and returns status. */
+int req_fail(struct req *r, int status, const char *msg);
+
+/* req_fail_field adds field: reason to the 422 details; returns 422. */
+int req_fail_field(struct req *r, const char *field, const char *reason);
+
+/* req_fail_err maps a library error to its status, logging server-side failures; returns it. */
+int req_fail_err(struct req *r, enum err e, const char *what);
+
+/* req_json makes j (reference stolen) the body with status; returns status. */
+int req_json(struct req *r, int status, json_t *j);
+
+/* req_page renders template tpl into the page shell with title; returns status. The handler has
+ * set the template's data with tpl_set before. */
+int req_page(struct req *r, int status, const char *tpl, const char *title);
+
+/* req_page_body wraps an already rendered body fragment (trusted: our own rendering) in the shell. */
+int req_page_body(struct req *r, int status, const char *body, size_t len, const char *title);
+
+/* req_redirect answers 303 See Other to a local path; returns 303. */
+int req_redirect(struct req *r, const char *path);
+
+/* req_etag answers 304 when the request's If-None-Match carries etag; else sets the ETag header
+ * and returns 0. */
+int req_etag(struct req *r, const char *etag);
+
+/* req_read_body reads the n-byte body into arena memory (NUL-terminated); returns 0, or 400 when
+ * the client sent less than it announced. */
+int req_read_body(struct req *r, size_t n, char **out, size_t *outlen);
+
+/* req_begin fills r from the FastCGI parameters; the arena and worker are set by the caller. */
+void req_begin(struct req *r, char **env);
+
+/* req_finish renders an error body when the status is 400 or more and no body was made, adds
+ * the security and request headers, and writes the whole response. Returns 0, or -1 when the
+ * client went away. */
+int req_finish(struct req *r);
+
+/* req_status_text returns the reason phrase of status. */
+const char *req_status_text(int status);
+
+/* req_wants_json says whether the route answers JSON. */
+bool req_wants_json(const struct req *r);
+
+#endif

@@ -1,0 +1,31 @@
+/* res.h: every handler, one file per resource (res_<resource>.c), named in the route table. */
+#ifndef AIOPS_RES_H
+#define AIOPS_RES_H
+
+struct req;
+
+/* res_ops.c: health, readiness, metrics. */
+int res_ops_health(struct req *r);
+int res_ops_ready(struct req *r);
+int res_ops_metrics(struct req *r);
+
+/* res_home.c: the fleet dashboard. */
+int res_home(struct req *r);
+
+/* res_clusters.c: the cluster registry as pages and JSON. */
+int res_clusters_page(struct req *r);
+int res_clusters_show(struct req *r);
+int res_clusters_new(struct req *r);
+int res_clusters_edit(struct req *r);
+int res_clusters_create_form(struct req *r);
+int res_clusters_update_form(struct req *r);
+int res_clusters_delete_form(struct req *r);
+int res_clusters_list(struct req *r);
+int res_clusters_get(struct req *r);
+int res_clusters_create(struct req *r);
+int res_clusters_replace(struct req *r);
+int res_clusters_patch(struct req *r);
+int res_clusters_delete(struct req *r);
+int res_fleet_summary(struct req *r);
+
+#endif

@@ -1,0 +1,692 @@
+/* res_clusters.c: the cluster register as pages for people and JSON for programs. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "cache.h"
+#include "cluster.h"
+#include "json.h"
+#include "jw.h"
+#include "metrics.h"
+#include "req.h"
+#include "res.h"
+#include "tpl.h"
+#include "version.h"
+
+/* The query parameters a list understands, in the order links are built from them. */
+static const char *const filter_keys[] = { "environment", "type", "status", "has_gpu", "label", "q", "sort",
+	"dir", "limit", NULL };
+
+static int
+in_list(const char *s, const char *const *list, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(s, list[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* parse_filter reads the list filters from the query string; returns 0 or 400. */
+static int
+parse_filter(struct req *r, struct cluster_filter *f)
+{
+	const char *v;
+
+	memset(f, 0, sizeof(*f));
+	f->has_gpu = -1;
+	f->limit = CLUSTER_LIST_DEFAULT;
+	if ((v = kv_get(&r->query, "environment")) != NULL && *v != '\0') {
+		if (!in_list(v, cluster_environments, CLUSTER_ENV__N))
+			return req_fail(
+			    r, 400, "environment must be production, staging, development or lab");
+		f->environment = v;
+	}
+	if ((v = kv_get(&r->query, "type")) != NULL && *v != '\0') {
+		if (!in_list(v, cluster_types, CLUSTER_TYPE__N))
+			return req_fail(r, 400, "unknown cluster type");
+		f->type = v;
+	}
+	if ((v = kv_get(&r->query, "status")) != NULL && *v != '\0') {
+		if (!in_list(v, cluster_statuses, CLUSTER_STATUS__N))
+			return req_fail(r, 400, "status must be ready, degraded, unreachable or unknown");
+		f->status = v;
+	}
+	if ((v = kv_get(&r->query, "has_gpu")) != NULL && *v != '\0') {
+		if (strcmp(v, "true") != 0 && strcmp(v, "false") != 0)
+			return req_fail(r, 400, "has_gpu must be true or false");
+		f->has_gpu = strcmp(v, "true") == 0;
+	}
+	for (size_t i = 0; i < r->query.n; i++) {
+		const char *sel = r->query.items[i].v, *eq;
+		char *key;
+
+		if (strcmp(r->query.items[i].k, "label") != 0 || *sel == '\0')
+			continue;
+		if ((eq = strchr(sel, '=')) == NULL)
+			return req_fail(r, 400, "a label filter is written key=value");
+		key = arena_strndup(r->a, sel, (size_t)(eq - sel));
+		if (cluster_label_key_ok(key) != NULL || cluster_label_value_ok(eq + 1) != NULL)
+			return req_fail(
+			    r, 400, "a label filter is written key=value with a valid label key and value");
+		if (f->labels == NULL)
+			f->labels = json_own(r->a, json_object());
+		json_object_set_new(f->labels, key, json_string(eq + 1));
+	}
+	if ((v = kv_get(&r->query, "q")) != NULL && *v != '\0') {
+		if (strlen(v) > 128)
+			return req_fail(r, 400, "the search text is longer than 128 characters");
+		f->q = v;
+	}
+	if ((v = kv_get(&r->query, "sort")) != NULL && *v != '\0')
+		f->sort = v;
+	if ((v = kv_get(&r->query, "dir")) != NULL && *v != '\0') {
+		if (strcmp(v, "asc") != 0 && strcmp(v, "desc") != 0)
+			return req_fail(r, 400, "dir must be asc or desc");
+		f->desc = strcmp(v, "desc") == 0;
+	}
+	if ((v = kv_get(&r->query, "limit")) != NULL && *v != '\0') {
+		char *end;
+		long n = strtol(v, &end, 10);
+
+		if (*end != '\0' || n < 1 || n > CLUSTER_LIST_MAX)
+			return req_fail(r, 400,
+			    arena_printf(r->a, "limit must be a number from 1 to %d", CLUSTER_LIST_MAX));
+		f->limit = (int)n;
+	}
+	f->cursor = kv_get(&r->query, "cursor");
+	return 0;
+}
+
+static int
+list_failed(struct req *r, enum err e)
+{
+	if (e == ERR_INPUT)
+		return req_fail(r, 400,
+		    "unknown sort, or a cursor that does not belong to this list; "
+		    "start again without cursor");
+	return req_fail_err(r, e, "list clusters");
+}
+
+/* serve_hit answers from a cache entry: 304 when the client has it, else the bytes. */
+static int
+serve_json_hit(struct req *r, const struct cache_hit *h)
+{
+	metrics_inc(METRICS_CACHE_HITS);
+	if (req_etag(r, h->etag) == 304) {
+		metrics_inc(METRICS_NOT_MODIFIED);
+		return 304;
+	}
+	r->body.len = 0;
+	buf_add(&r->body, h->body, h->len);
+	r->ctype = "application/json";
+	r->body_set = true;
+	r->status = 200;
+	return 200;
+}
+
+/* cached_json answers a read-only JSON route from the worker's cache when the cluster data has not
+ * changed since it was stored, else builds it with build and stores it. */
+static int
+cached_json(struct req *r, const char *key, int (*build)(struct req *r))
+{
+	const char *ver = version_get(r);
+	struct cache_hit h;
+	int st;
+
+	if (cache_get(r->w->cache, key, ver, &h))
+		return serve_json_hit(r, &h);
+	metrics_inc(METRICS_CACHE_MISSES);
+	if ((st = build(r)) != 200)
+		return st;
+	cache_put(r->w->cache, key, ver, r->body.p, r->body.len, &h);
+	if (h.etag == NULL) {
+		char *etag = arena_alloc(r->a, 24);
+
+		cache_etag(r->body.p, r->body.len, etag, 24);
+		h.etag = etag;
+	}
+	if (req_etag(r, h.etag) == 304) {
+		metrics_inc(METRICS_NOT_MODIFIED);
+		return 304;
+	}
+	return 200;
+}
+
+static int
+build_list(struct req *r)
+{
+	struct cluster_filter f;
+	struct cluster_page page;
+	struct jw w;
+	enum err e;
+	int st;
+
+	if ((st = parse_filter(r, &f)) != 0)
+		return st;
+	if ((e = cluster_list(r->w->db, r->a, &f, &page)) != ERR_OK)
+		return list_failed(r, e);
+	r->body.len = 0;
+	jw_init(&w, &r->body);
+	jw_object(&w);
+	jw_key(&w, "items");
+	jw_array(&w);
+	for (int i = 0; i < page.n; i++)
+		cluster_write_json(&w, &page.items[i]);
+	jw_end_array(&w);
+	jw_key(&w, "next_cursor");
+	jw_string(&w, page.next_cursor);
+	jw_key(&w, "limit");
+	jw_int(&w, f.limit);
+	jw_end_object(&w);
+	buf_addc(&r->body, '\n');
+	r->ctype = "application/json";
+	r->body_set = true;
+	r->status = 200;
+	return 200;
+}
+
+int
+res_clusters_list(struct req *r)
+{
+	return cached_json(
+	    r, arena_printf(r->a, "json:clusters?%s", r->query_string ? r->query_string : ""), build_list);
+}
+
+int
+res_clusters_get(struct req *r)
+{
+	struct cluster *c;
+	enum err e = cluster_get(r->w->db, r->a, kv_get(&r->params, "id"), &c);
+
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this id");
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "get cluster");
+	return req_json(r, 200, cluster_to_json(c));
+}
+
+/* save_failed turns a failed create or update into the answer a person can act on. */
+static int
+save_failed(struct req *r, enum err e, const char *name)
+{
+	if (e == ERR_CONFLICT)
+		return req_fail(r, 409, arena_printf(r->a, "a cluster named \"%s\" already exists", name));
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this id");
+	if (e == ERR_INPUT)
+		return req_fail(r, 422, "PostgreSQL refused a value; check the fields");
+	return req_fail_err(r, e, "save cluster");
+}
+
+/* json_save validates in and creates (id NULL) or updates the cluster, answering JSON. */
+static int
+json_save(struct req *r, const char *id, struct cluster_in *in, json_t *errors)
+{
+	struct cluster *c;
+	const char *k;
+	json_t *v;
+	enum err e;
+
+	if (cluster_validate(in, errors) != ERR_OK) {
+		json_object_foreach (errors, k, v)
+			req_fail_field(r, k, json_string_value(v));
+		return 422;
+	}
+	e = id == NULL ? cluster_create(r->w->db, r->a, in, &c) : cluster_update(r->w->db, r->a, id, in, &c);
+	if (e != ERR_OK)
+		return save_failed(r, e, in->name);
+	version_changed(r);
+	if (id == NULL)
+		req_header_out(r, "Location", arena_printf(r->a, "/api/v1/clusters/%s", c->id));
+	return req_json(r, id == NULL ? 201 : 200, cluster_to_json(c));
+}
+
+int
+res_clusters_create(struct req *r)
+{
+	json_t *errors = json_own(r->a, json_object());
+	struct cluster_in in;
+
+	cluster_in_init(&in);
+	cluster_in_from_json(&in, r->json, errors);
+	return json_save(r, NULL, &in, errors);
+}
+
+int
+res_clusters_replace(struct req *r)
+{
+	json_t *errors = json_own(r->a, json_object());
+	struct cluster_in in;
+
+	cluster_in_init(&in);
+	cluster_in_from_json(&in, r->json, errors);
+	return json_save(r, kv_get(&r->params, "id"), &in, errors);
+}
+
+int
+res_clusters_patch(struct req *r)
+{
+	json_t *errors = json_own(r->a, json_object());
+	struct cluster_in in;
+	struct cluster *c;
+	enum err e = cluster_get(r->w->db, r->a, kv_get(&r->params, "id"), &c);
+
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this id");
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "get cluster");
+	cluster_in_from_cluster(&in, c, r->a);
+	cluster_in_from_json(&in, r->json, errors);
+	return json_save(r, c->id, &in, errors);
+}
+
+int
+res_clusters_delete(struct req *r)
+{
+	enum err e = cluster_delete(r->w->db, r->a, kv_get(&r->params, "id"));
+
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this id");
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "delete cluster");
+	version_changed(r);
+	r->status = 204;
+	r->body_set = true;
+	return 204;
+}
+
+static int
+build_summary(struct req *r)
+{
+	json_t *s;
+	enum err e = cluster_summary(r->w->db, r->a, &s);
+
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "fleet summary");
+	return req_json(r, 200, s);
+}
+
+int
+res_fleet_summary(struct req *r)
+{
+	return cached_json(r, "json:fleet-summary", build_summary);
+}
+
+/* ---- Pages ---- */
+
+/* set_cluster puts c into the template data under prefix (for example "Clusters.3"); brief
+ * leaves out what the list does not show, since every value set costs on a 100-row page. */
+static void
+set_cluster(struct tpl *t, struct arena *a, const char *prefix, const struct cluster *c, bool brief)
+{
+	struct tpl_node *n = tpl_node(t, prefix);
+	const char **keys, **vals;
+	int nlabels;
+
+	tpl_node_set(n, "id", c->id);
+	tpl_node_set(n, "name", c->name);
+	tpl_node_set(n, "display_name", c->display_name);
+	tpl_node_set(n, "api_url", c->api_url);
+	if (!brief) {
+		tpl_node_set(n, "prometheus_url", c->prometheus_url);
+		tpl_node_set(n, "alertmanager_url", c->alertmanager_url);
+		tpl_node_set(n, "loki_url", c->loki_url);
+		tpl_node_set(n, "created_at", c->created_at);
+		tpl_node_set(n, "updated_at", c->updated_at);
+	}
+	tpl_node_set(n, "environment", c->environment);
+	tpl_node_set(n, "type", c->type);
+	tpl_node_set(n, "region", c->region);
+	tpl_node_set(n, "has_gpu", c->has_gpu ? "1" : "0");
+	tpl_node_set(n, "status", c->status);
+	tpl_node_set(n, "status_reason", c->status_reason);
+	tpl_node_set(n, "version", c->version);
+	tpl_node_set(n, "last_seen", c->last_seen);
+	nlabels = cluster_labels(c, a, &keys, &vals);
+	for (int i = 0; i < nlabels; i++) {
+		char idx[32];
+		struct tpl_node *l;
+
+		snprintf(idx, sizeof(idx), "labels.%d", i);
+		l = tpl_node_child(n, idx);
+		tpl_node_set(l, "k", keys[i]);
+		tpl_node_set(l, "v", vals[i]);
+	}
+}
+
+static void
+set_options(struct tpl *t, struct arena *a)
+{
+	for (int i = 0; i < CLUSTER_ENV__N; i++)
+		tpl_set(t, arena_printf(a, "Options.environments.%d", i), cluster_environments[i]);
+	for (int i = 0; i < CLUSTER_TYPE__N; i++)
+		tpl_set(t, arena_printf(a, "Options.types.%d", i), cluster_types[i]);
+	for (int i = 0; i < CLUSTER_STATUS__N; i++)
+		tpl_set(t, arena_printf(a, "Options.statuses.%d", i), cluster_statuses[i]);
+}
+
+/* list_url builds /clusters?... from the current filters with up to two parameters replaced (a
+ * NULL value drops it); the cursor is dropped unless it is one of the two. Arena memory. */
+static const char *
+list_url(struct req *r, const char *k1, const char *v1, const char *k2, const char *v2)
+{
+	struct buf b = { 0 };
+	const char *out;
+
+	buf_adds(&b, "/clusters");
+	for (int i = 0; filter_keys[i] != NULL; i++) {
+		const char *k = filter_keys[i], *v = NULL;
+
+		if (k1 != NULL && strcmp(k, k1) == 0)
+			v = v1;
+		else if (k2 != NULL && strcmp(k, k2) == 0)
+			v = v2;
+		else
+			v = kv_get(&r->query, k);
+		if (strcmp(k, "label") == 0 && v != NULL) {
+			/* label repeats: keep every one. */
+			for (size_t j = 0; j < r->query.n; j++)
+				if (strcmp(r->query.items[j].k, "label") == 0 &&
+				    r->query.items[j].v[0] != '\0')
+					buf_printf(&b, "%clabel=%s", b.len > 9 ? '&' : '?',
+					    url_encode(r->a, r->query.items[j].v));
+			continue;
+		}
+		if (v != NULL && v[0] != '\0')
+			buf_printf(&b, "%c%s=%s", b.len > 9 ? '&' : '?', k, url_encode(r->a, v));
+	}
+	if (k1 != NULL && strcmp(k1, "cursor") == 0 && v1 != NULL)
+		buf_printf(&b, "%ccursor=%s", b.len > 9 ? '&' : '?', url_encode(r->a, v1));
+	out = arena_strdup(r->a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
+static int
+build_list_page(struct req *r, struct buf *frag)
+{
+	static const char *const cols[] = { "name", "environment", "type", "status", "region", "last_seen",
+		NULL };
+	struct tpl *t = r->w->tpl;
+	struct cluster_filter f;
+	struct cluster_page page;
+	const char *sort, *v;
+	enum err e;
+	int st;
+
+	if ((st = parse_filter(r, &f)) != 0)
+		return st;
+	if ((e = cluster_list(r->w->db, r->a, &f, &page)) != ERR_OK)
+		return list_failed(r, e);
+	for (int i = 0; i < page.n; i++)
+		set_cluster(t, r->a, arena_printf(r->a, "Clusters.%d", i), &page.items[i], true);
+	tpl_set_int(t, "List.count", page.n);
+	set_options(t, r->a);
+	for (int i = 0; filter_keys[i] != NULL; i++)
+		if ((v = kv_get(&r->query, filter_keys[i])) != NULL)
+			tpl_set(t, arena_printf(r->a, "Filter.%s", filter_keys[i]), v);
+	sort = f.sort != NULL ? f.sort : "name";
+	for (int i = 0; cols[i] != NULL; i++) {
+		int current = strcmp(cols[i], sort) == 0;
+		const char *dir = current && !f.desc ? "desc" : "asc";
+
+		/* Clicking a column sorts by it; clicking the sorted column again reverses it. */
+		tpl_set(
+		    t, arena_printf(r->a, "Sort.%s.url", cols[i]), list_url(r, "sort", cols[i], "dir", dir));
+		if (current)
+			tpl_set(t, arena_printf(r->a, "Sort.%s.current", cols[i]), f.desc ? "desc" : "asc");
+	}
+	if (page.next_cursor != NULL)
+		tpl_set(t, "List.next_url", list_url(r, "cursor", page.next_cursor, NULL, NULL));
+	if (f.cursor != NULL && f.cursor[0] != '\0')
+		tpl_set(t, "List.first_url", list_url(r, "cursor", NULL, NULL, NULL));
+	if (tpl_render(t, "clusters_list", frag) != ERR_OK)
+		return req_fail(r, 500, "render failed");
+	return 200;
+}
+
+/* set_flash shows the outcome of the action that redirected here, outside the cached fragment. */
+static void
+set_flash(struct req *r)
+{
+	const char *name = kv_get(&r->query, "deleted");
+
+	if (name != NULL && cluster_name_ok(name) == NULL)
+		tpl_set(r->w->tpl, "Page.Flash", arena_printf(r->a, "Cluster %s was deleted.", name));
+}
+
+int
+res_clusters_page(struct req *r)
+{
+	const char *ver = version_get(r);
+	const char *key = arena_printf(r->a, "html:clusters?%s", r->query_string ? r->query_string : "");
+	struct cache_hit h;
+	struct buf *frag = buf_new(r->a);
+	int st;
+
+	if (cache_get(r->w->cache, key, ver, &h)) {
+		metrics_inc(METRICS_CACHE_HITS);
+		set_flash(r);
+		return req_page_body(r, 200, h.body, h.len, "Clusters");
+	}
+	metrics_inc(METRICS_CACHE_MISSES);
+	if ((st = build_list_page(r, frag)) != 200)
+		return st;
+	cache_put(r->w->cache, key, ver, buf_cstr(frag), frag->len, &h);
+	set_flash(r);
+	return req_page_body(r, 200, buf_cstr(frag), frag->len, "Clusters");
+}
+
+static int
+load_cluster(struct req *r, struct cluster **c)
+{
+	enum err e = cluster_get(r->w->db, r->a, kv_get(&r->params, "id"), c);
+
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this id; it may have been deleted");
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "get cluster");
+	return 0;
+}
+
+int
+res_clusters_show(struct req *r)
+{
+	struct cluster *c;
+	int st;
+
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	set_cluster(r->w->tpl, r->a, "Cluster", c, false);
+	return req_page(r, 200, "clusters_show", c->display_name[0] ? c->display_name : c->name);
+}
+
+/* form_in reads the cluster form into in; labels come as "key=value" lines or comma-separated. */
+static void
+form_in(struct req *r, struct cluster_in *in, json_t *errors)
+{
+	const char *labels = kv_get(&r->form, "labels");
+
+	cluster_in_init(in);
+	in->name = kv_get(&r->form, "name");
+	in->display_name = kv_get(&r->form, "display_name");
+	in->api_url = kv_get(&r->form, "api_url");
+	in->prometheus_url = kv_get(&r->form, "prometheus_url");
+	in->alertmanager_url = kv_get(&r->form, "alertmanager_url");
+	in->loki_url = kv_get(&r->form, "loki_url");
+	in->environment = kv_get(&r->form, "environment");
+	in->type = kv_get(&r->form, "type");
+	in->region = kv_get(&r->form, "region");
+	in->has_gpu = kv_get(&r->form, "has_gpu") != NULL;
+	in->labels = json_own(r->a, json_object());
+	if (labels != NULL) {
+		char *copy = arena_strdup(r->a, labels), *save = NULL, *tok;
+
+		for (tok = strtok_r(copy, ",\r\n", &save); tok != NULL;
+		     tok = strtok_r(NULL, ",\r\n", &save)) {
+			char *eq, *end;
+
+			while (*tok == ' ' || *tok == '\t')
+				tok++;
+			end = tok + strlen(tok);
+			while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+				*--end = '\0';
+			if (*tok == '\0')
+				continue;
+			if ((eq = strchr(tok, '=')) == NULL) {
+				json_object_set_new(
+				    errors, "labels", json_string("write each label as key=value"));
+				continue;
+			}
+			*eq = '\0';
+			json_object_set_new(in->labels, tok, json_string(eq + 1));
+		}
+	}
+}
+
+/* set_form puts the form's values (as typed) and the errors next to their fields. */
+static void
+set_form(struct req *r, const struct cluster_in *in, const char *labels_text, json_t *errors)
+{
+	struct tpl *t = r->w->tpl;
+	const char *k;
+	json_t *v;
+
+	tpl_set(t, "Form.name", in->name);
+	tpl_set(t, "Form.display_name", in->display_name);
+	tpl_set(t, "Form.api_url", in->api_url);
+	tpl_set(t, "Form.prometheus_url", in->prometheus_url);
+	tpl_set(t, "Form.alertmanager_url", in->alertmanager_url);
+	tpl_set(t, "Form.loki_url", in->loki_url);
+	tpl_set(t, "Form.environment", in->environment);
+	tpl_set(t, "Form.type", in->type);
+	tpl_set(t, "Form.region", in->region);
+	tpl_set(t, "Form.has_gpu", in->has_gpu > 0 ? "1" : "0");
+	tpl_set(t, "Form.labels", labels_text);
+	if (errors != NULL) {
+		json_object_foreach (errors, k, v) {
+			/* Field names come from our own validators, never from the request. */
+			if (strspn(k, "abcdefghijklmnopqrstuvwxyz_") == strlen(k))
+				tpl_set(t, arena_printf(r->a, "Errors.%s", k), json_string_value(v));
+		}
+		tpl_set_int(t, "Errors.count", (long)json_object_size(errors));
+	}
+	set_options(t, r->a);
+}
+
+static const char *
+labels_text(struct arena *a, json_t *labels)
+{
+	struct buf b = { 0 };
+	const char *k, *out;
+	json_t *v;
+
+	json_object_foreach (labels, k, v)
+		buf_printf(&b, "%s=%s\n", k, json_string_value(v));
+	out = arena_strdup(a, buf_cstr(&b));
+	buf_free(&b);
+	return out;
+}
+
+int
+res_clusters_new(struct req *r)
+{
+	struct cluster_in in;
+
+	cluster_in_init(&in);
+	in.environment = "production";
+	in.type = "openshift";
+	set_form(r, &in, "", NULL);
+	tpl_set(r->w->tpl, "Form.action", "/clusters");
+	return req_page(r, 200, "clusters_form", "Add a cluster");
+}
+
+int
+res_clusters_edit(struct req *r)
+{
+	struct cluster_in in;
+	struct cluster *c;
+	int st;
+
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	cluster_in_from_cluster(&in, c, r->a);
+	set_form(r, &in, labels_text(r->a, in.labels), NULL);
+	tpl_set(r->w->tpl, "Form.action", arena_printf(r->a, "/clusters/%s", c->id));
+	tpl_set(r->w->tpl, "Form.id", c->id);
+	return req_page(r, 200, "clusters_form", arena_printf(r->a, "Edit %s", c->name));
+}
+
+/* form_save validates the posted form and creates or updates; a fault re-renders the form with
+ * 422 and the reasons next to the fields, keeping what was typed. */
+static int
+form_save(struct req *r, const char *id)
+{
+	json_t *errors = json_own(r->a, json_object());
+	struct cluster_in in;
+	struct cluster *c;
+	enum err e;
+	const char *title = id == NULL ? "Add a cluster" : "Edit cluster";
+
+	form_in(r, &in, errors);
+	if (cluster_validate(&in, errors) == ERR_OK) {
+		e = id == NULL ? cluster_create(r->w->db, r->a, &in, &c)
+			       : cluster_update(r->w->db, r->a, id, &in, &c);
+		if (e == ERR_OK) {
+			version_changed(r);
+			return req_redirect(r, arena_printf(r->a, "/clusters/%s", c->id));
+		}
+		if (e == ERR_CONFLICT)
+			json_object_set_new(
+			    errors, "name", json_string("another cluster already has this name"));
+		else if (e == ERR_NOTFOUND)
+			return req_fail(r, 404, "no cluster has this id; it may have been deleted");
+		else if (e == ERR_INPUT)
+			json_object_set_new(
+			    errors, "form", json_string("PostgreSQL refused a value; check the fields"));
+		else
+			return req_fail_err(r, e, "save cluster");
+	}
+	set_form(r, &in, kv_get(&r->form, "labels"), errors);
+	tpl_set(r->w->tpl, "Form.action", id == NULL ? "/clusters" : arena_printf(r->a, "/clusters/%s", id));
+	tpl_set(r->w->tpl, "Form.id", id);
+	return req_page(r,
+	    json_object_get(errors, "name") != NULL &&
+		    strcmp(json_string_value(json_object_get(errors, "name")),
+			"another cluster already has this name") == 0
+		? 409
+		: 422,
+	    "clusters_form", title);
+}
+
+int
+res_clusters_create_form(struct req *r)
+{
+	return form_save(r, NULL);
+}
+
+int
+res_clusters_update_form(struct req *r)
+{
+	return form_save(r, kv_get(&r->params, "id"));
+}
+
+int
+res_clusters_delete_form(struct req *r)
+{
+	struct cluster *c;
+	enum err e;
+	int st;
+
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	if ((e = cluster_delete(r->w->db, r->a, c->id)) == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this id; it may have been deleted already");
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "delete cluster");
+	version_changed(r);
+	return req_redirect(r, arena_printf(r->a, "/clusters?deleted=%s", url_encode(r->a, c->name)));
+}

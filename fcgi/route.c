@@ -1,0 +1,289 @@
+/* route.c: THE route table and the dispatcher that answers everything a handler need not. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "arena.h"
+#include "cfg.h"
+#include "json.h"
+#include "log.h"
+#include "req.h"
+#include "res.h"
+#include "route.h"
+
+#define H RF_HTML
+#define J RF_JSON
+
+/* Rows with literal segments come before rows whose parameter would match the same path:
+ * route_check refuses a table where a parameter row shadows a later literal row. */
+static const struct route routes[] = {
+	{ "GET", "/health", res_ops_health, ROLE_PUBLIC, J },
+	{ "GET", "/ready", res_ops_ready, ROLE_PUBLIC, J },
+	{ "GET", "/metrics", res_ops_metrics, ROLE_PUBLIC, RF_TEXT },
+
+	{ "GET", "/", res_home, ROLE_VIEWER, H },
+	{ "GET", "/clusters", res_clusters_page, ROLE_VIEWER, H },
+	{ "POST", "/clusters", res_clusters_create_form, ROLE_ADMIN, H | RF_BODY_FORM },
+	{ "GET", "/clusters/new", res_clusters_new, ROLE_ADMIN, H },
+	{ "GET", "/clusters/{id}", res_clusters_show, ROLE_VIEWER, H },
+	{ "POST", "/clusters/{id}", res_clusters_update_form, ROLE_ADMIN, H | RF_BODY_FORM },
+	{ "GET", "/clusters/{id}/edit", res_clusters_edit, ROLE_ADMIN, H },
+	{ "POST", "/clusters/{id}/delete", res_clusters_delete_form, ROLE_ADMIN, H | RF_BODY_FORM },
+
+	{ "GET", "/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J },
+	{ "POST", "/api/v1/clusters", res_clusters_create, ROLE_ADMIN, J | RF_BODY_JSON },
+	{ "GET", "/api/v1/clusters/{id}", res_clusters_get, ROLE_VIEWER, J },
+	{ "PUT", "/api/v1/clusters/{id}", res_clusters_replace, ROLE_ADMIN, J | RF_BODY_JSON },
+	{ "PATCH", "/api/v1/clusters/{id}", res_clusters_patch, ROLE_ADMIN, J | RF_BODY_JSON },
+	{ "DELETE", "/api/v1/clusters/{id}", res_clusters_delete, ROLE_ADMIN, J },
+	{ "GET", "/api/v1/fleet/summary", res_fleet_summary, ROLE_VIEWER, J },
+};
+
+#undef H
+#undef J
+
+const struct route *
+route_table(size_t *n)
+{
+	*n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}
+
+int
+route_index(const struct route *rt)
+{
+	size_t n;
+	const struct route *t = route_table(&n);
+
+	if (rt == NULL || rt < t || rt >= t + n)
+		return -1;
+	return (int)(rt - t);
+}
+
+/* seg_end returns the end of the segment starting at s (the next '/' or the end). */
+static const char *
+seg_end(const char *s)
+{
+	while (*s != '\0' && *s != '/')
+		s++;
+	return s;
+}
+
+int
+route_match(const char *pattern, const char *path, struct req *r)
+{
+	const char *p = pattern, *q = path;
+
+	while (*p != '\0' && *q != '\0') {
+		const char *pe, *qe;
+
+		if (*p == '/' || *q == '/') {
+			if (*p != *q)
+				return 0;
+			p++;
+			q++;
+			continue;
+		}
+		pe = seg_end(p);
+		qe = seg_end(q);
+		if (*p == '{') {
+			if (qe == q)
+				return 0;
+			if (r != NULL)
+				kv_add(r->a, &r->params, arena_strndup(r->a, p + 1, (size_t)(pe - p - 2)),
+				    arena_strndup(r->a, q, (size_t)(qe - q)));
+		} else if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0)
+			return 0;
+		p = pe;
+		q = qe;
+	}
+	return *p == '\0' && *q == '\0';
+}
+
+/* shape_eq says whether two patterns are the same once parameter names are ignored. */
+static int
+shape_eq(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (*a == '{' && *b == '{') {
+			a = seg_end(a);
+			b = seg_end(b);
+			continue;
+		}
+		if (*a != *b)
+			return 0;
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+/* shadows says whether parameter pattern a matches every path that literal pattern b matches. */
+static int
+shadows(const char *a, const char *b)
+{
+	while (*a != '\0' && *b != '\0') {
+		if (*a == '{' && *b != '/') {
+			a = seg_end(a);
+			b = seg_end(b);
+			continue;
+		}
+		if (*a != *b)
+			return 0;
+		a++;
+		b++;
+	}
+	return *a == *b;
+}
+
+int
+route_check(const struct route *t, size_t n, const char **why)
+{
+	static char msg[256];
+
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].pattern == NULL || t[i].pattern[0] != '/' || t[i].handler == NULL ||
+		    t[i].method == NULL || t[i].role >= ROLE__MAX ||
+		    !(t[i].flags & (RF_HTML | RF_JSON | RF_TEXT))) {
+			snprintf(msg, sizeof(msg), "row %zu is incomplete", i);
+			*why = msg;
+			return -1;
+		}
+		for (size_t j = i + 1; j < n; j++) {
+			if (strcmp(t[i].method, t[j].method) != 0)
+				continue;
+			if (shape_eq(t[i].pattern, t[j].pattern)) {
+				snprintf(msg, sizeof(msg), "%s %s and %s conflict", t[i].method, t[i].pattern,
+				    t[j].pattern);
+				*why = msg;
+				return -1;
+			}
+			if (shadows(t[i].pattern, t[j].pattern)) {
+				snprintf(msg, sizeof(msg), "%s %s shadows the later %s", t[i].method,
+				    t[i].pattern, t[j].pattern);
+				*why = msg;
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+/* read_body reads the request body into arena memory; returns 0 or an HTTP status. */
+static int
+read_body(struct req *r, char **out, size_t *outlen)
+{
+	const char *cl = req_param(r, "CONTENT_LENGTH");
+	long max = cfg_int("server.max_body");
+	char *end;
+	long n;
+
+	*out = NULL;
+	*outlen = 0;
+	n = cl != NULL && *cl != '\0' ? strtol(cl, &end, 10) : 0;
+	if (cl != NULL && *cl != '\0' && (*end != '\0' || n < 0))
+		return req_fail(r, 400, "Content-Length is not a number");
+	if (n > max)
+		return req_fail(r, 413, arena_printf(r->a, "the body is larger than %ld bytes", max));
+	return req_read_body(r, (size_t)n, out, outlen);
+}
+
+/* ctype_is says whether the Content-Type parameter names media type want (parameters ignored). */
+static int
+ctype_is(const char *ctype, const char *want)
+{
+	size_t n = strlen(want);
+
+	return ctype != NULL && strncasecmp(ctype, want, n) == 0 &&
+	    (ctype[n] == '\0' || ctype[n] == ';' || ctype[n] == ' ');
+}
+
+static int
+take_body(struct req *r)
+{
+	const char *ctype = req_param(r, "CONTENT_TYPE");
+	const char *why;
+	size_t len;
+	char *body;
+	int st;
+	enum err e;
+
+	if (r->route->flags & RF_BODY_JSON) {
+		if (!ctype_is(ctype, "application/json"))
+			return req_fail(r, 415, "send the body as Content-Type: application/json");
+		if ((st = read_body(r, &body, &len)) != 0)
+			return st;
+		if (len == 0)
+			return req_fail(r, 400, "the request needs a JSON body");
+		e = json_parse(r->a, body, len, (int)cfg_int("server.json_depth"), &r->json, &why);
+		if (e == ERR_TOOBIG)
+			return req_fail(r, 413, why);
+		if (e != ERR_OK)
+			return req_fail(r, 400, why);
+		return 0;
+	}
+	if (r->route->flags & RF_BODY_FORM) {
+		if (!ctype_is(ctype, "application/x-www-form-urlencoded"))
+			return req_fail(r, 415, "send the form as application/x-www-form-urlencoded");
+		if ((st = read_body(r, &body, &len)) != 0)
+			return st;
+		e = kv_parse_urlencoded(r->a, body, len, &r->form);
+		if (e == ERR_TOOBIG)
+			return req_fail(r, 413, "the form has too many fields");
+		if (e != ERR_OK)
+			return req_fail(r, 400, "the form is not valid url-encoded UTF-8");
+	}
+	return 0;
+}
+
+int
+route_dispatch(struct req *r)
+{
+	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+	size_t n, i;
+	const struct route *t = route_table(&n);
+	struct buf allow = { 0 };
+	const char *cookie;
+	enum err e;
+	int st;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(t[i].method, method) == 0 && route_match(t[i].pattern, r->path, NULL))
+			break;
+	if (i == n) {
+		/* No row for this method: 405 when another method has one, else 404. */
+		for (i = 0; i < n; i++) {
+			if (!route_match(t[i].pattern, r->path, NULL) ||
+			    strstr(buf_cstr(&allow), t[i].method))
+				continue;
+			if (r->route == NULL)
+				r->route = &t[i]; /* for the error's format */
+			buf_printf(&allow, "%s%s", allow.len ? ", " : "", t[i].method);
+			if (strcmp(t[i].method, "GET") == 0)
+				buf_adds(&allow, ", HEAD");
+		}
+		if (allow.len > 0) {
+			req_header_out(r, "Allow", buf_cstr(&allow));
+			buf_free(&allow);
+			return req_fail(r, 405, arena_printf(r->a, "%s is not allowed here", r->method));
+		}
+		return req_fail(r, 404, "there is nothing at this address");
+	}
+	r->route = &t[i];
+	route_match(r->route->pattern, r->path, r);
+	if (r->query_string != NULL && *r->query_string != '\0') {
+		e = kv_parse_urlencoded(r->a, r->query_string, strlen(r->query_string), &r->query);
+		if (e == ERR_TOOBIG)
+			return req_fail(r, 400, "the query string has too many parameters");
+		if (e != ERR_OK)
+			return req_fail(r, 400, "the query string is not valid url-encoded UTF-8");
+	}
+	if ((cookie = req_param(r, "HTTP_COOKIE")) != NULL &&
+	    kv_parse_cookies(r->a, cookie, &r->cookies) != ERR_OK)
+		return req_fail(r, 400, "too many cookies");
+	if ((st = take_body(r)) != 0)
+		return st;
+	return r->route->handler(r);
+}

@@ -1,0 +1,139 @@
+/* cluster.h: the register of clusters: validation, storage, listing and the fleet summary. */
+#ifndef AIOPS_CLUSTER_H
+#define AIOPS_CLUSTER_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "err.h"
+
+struct arena;
+struct db;
+struct rds;
+
+enum { CLUSTER_ENV__N = 4, CLUSTER_TYPE__N = 8, CLUSTER_STATUS__N = 4 };
+extern const char *const cluster_environments[CLUSTER_ENV__N];
+extern const char *const cluster_types[CLUSTER_TYPE__N];
+extern const char *const cluster_statuses[CLUSTER_STATUS__N];
+
+/* A stored cluster; every string is arena memory, optional URLs are NULL when unset. */
+struct cluster {
+	const char *id, *name, *display_name;
+	const char *api_url, *prometheus_url, *alertmanager_url, *loki_url;
+	const char *environment, *type, *region;
+	const char *labels; /* a JSON object, as text */
+	bool has_gpu;
+	const char *status, *status_reason, *version;
+	const char *last_seen; /* RFC 3339 UTC, or NULL when never seen */
+	const char *created_at, *updated_at;
+};
+
+/* What a person or program may set. NULL strings are unset; labels is a borrowed JSON object of
+ * strings or NULL; has_gpu is -1 when unset. */
+struct cluster_in {
+	const char *name, *display_name;
+	const char *api_url, *prometheus_url, *alertmanager_url, *loki_url;
+	const char *environment, *type, *region;
+	json_t *labels;
+	int has_gpu;
+};
+
+/* List filters; NULL or -1 means no filter. */
+struct cluster_filter {
+	const char *environment, *type, *status, *q;
+	int has_gpu;
+	json_t *labels; /* borrowed: every key=value must be present */
+	const char *sort; /* one of cluster_sorts; NULL is "name" */
+	bool desc;
+	const char *cursor; /* from a previous page's next_cursor */
+	int limit; /* 1..CLUSTER_LIST_MAX */
+};
+
+#define CLUSTER_LIST_MAX 500
+#define CLUSTER_LIST_DEFAULT 50
+
+struct cluster_page {
+	struct cluster *items; /* arena memory */
+	int n;
+	const char *next_cursor; /* NULL on the last page */
+};
+
+/* cluster_in_init marks every field unset. */
+void cluster_in_init(struct cluster_in *in);
+
+/* cluster_in_from_json overlays the members present in object j onto in (a null member unsets an
+ * optional field). Type errors go into errors as field: reason; unknown members are refused too,
+ * so a misspelt field is not silently dropped. labels are borrowed from j. */
+void cluster_in_from_json(struct cluster_in *in, json_t *j, json_t *errors);
+
+/* cluster_in_from_cluster fills in from a stored cluster (labels parsed into a new object owned by
+ * arena a), as the base a PATCH applies to. */
+void cluster_in_from_cluster(struct cluster_in *in, const struct cluster *c, struct arena *a);
+
+/* cluster_validate checks every field and adds field: reason to errors for each fault. Returns
+ * ERR_INPUT when there was any fault (including ones already in errors), else ERR_OK. */
+enum err cluster_validate(const struct cluster_in *in, json_t *errors);
+
+/* cluster_name_ok, cluster_url_ok and cluster_label_key_ok are the single-field validators; they
+ * return NULL when the value is good and else a static reason. */
+const char *cluster_name_ok(const char *s);
+const char *cluster_url_ok(const char *s);
+const char *cluster_label_key_ok(const char *s);
+const char *cluster_label_value_ok(const char *s);
+
+/* cluster_create stores a validated in; *out is the stored row (arena memory). ERR_CONFLICT when
+ * the name is taken. */
+enum err cluster_create(struct db *db, struct arena *a, const struct cluster_in *in, struct cluster **out);
+
+/* cluster_update replaces every settable field of cluster id with in (validated). ERR_NOTFOUND,
+ * ERR_CONFLICT as for create. */
+enum err cluster_update(
+    struct db *db, struct arena *a, const char *id, const struct cluster_in *in, struct cluster **out);
+
+/* cluster_get fetches by id; an id that is not a UUID is ERR_NOTFOUND. */
+enum err cluster_get(struct db *db, struct arena *a, const char *id, struct cluster **out);
+
+/* cluster_get_by_name fetches by unique name. */
+enum err cluster_get_by_name(struct db *db, struct arena *a, const char *name, struct cluster **out);
+
+/* cluster_delete removes cluster id; ERR_NOTFOUND when there is none. */
+enum err cluster_delete(struct db *db, struct arena *a, const char *id);
+
+/* cluster_set_status records what a health check found. */
+enum err cluster_set_status(struct db *db, struct arena *a, const char *id, const char *status,
+    const char *reason, const char *version);
+
+/* cluster_list returns one page in the filter's order. ERR_INPUT for a cursor that is not one of
+ * ours or belongs to another sort. */
+enum err cluster_list(
+    struct db *db, struct arena *a, const struct cluster_filter *f, struct cluster_page *out);
+
+/* cluster_attention returns up to limit clusters that are not ready, the worst first. */
+enum err cluster_attention(struct db *db, struct arena *a, int limit, struct cluster_page *out);
+
+/* cluster_summary returns {"total","gpu_clusters","by_status","by_environment","by_type"} with
+ * every known key present; caller owns the reference. */
+enum err cluster_summary(struct db *db, struct arena *a, json_t **out);
+
+/* cluster_write_json writes c as the API shows it. */
+struct jw;
+void cluster_write_json(struct jw *w, const struct cluster *c);
+
+/* cluster_labels returns the labels as parallel arrays of keys and values (arena memory) and
+ * their count. */
+int cluster_labels(const struct cluster *c, struct arena *a, const char ***keys, const char ***vals);
+
+/* cluster_to_json returns a new object for c, the same as cluster_write_json writes; caller owns
+ * the reference. */
+json_t *cluster_to_json(const struct cluster *c);
+
+/* cluster_data_version returns the version of the cluster data for caches (arena memory), or NULL
+ * when Redis cannot say (then nothing may be served from a cache). */
+const char *cluster_data_version(struct rds *r, struct arena *a);
+
+/* cluster_data_changed moves the version on after any write and returns the new one; on failure
+ * it logs and returns -1, and caches then fall back on their time limit. */
+long long cluster_data_changed(struct rds *r);
+
+#endif

@@ -1,0 +1,129 @@
+/* app.js: small behaviours on top of server-rendered pages; every page works without it.
+ * Bars get their width, forms with data-confirm ask first, <time datetime> reads as "3 min ago",
+ * filter selects apply at once without empty fields in the address, and a form with errors puts
+ * the cursor on the first bad field.
+ * Styles are set through the CSSOM (element.style), which the Content-Security-Policy allows;
+ * style attributes in the HTML it would refuse. */
+(function () {
+	"use strict";
+
+	/* bars sizes each .bar-fill to data-value / data-total of its track. */
+	function bars() {
+		var fills = document.querySelectorAll(".bar-fill[data-value][data-total]");
+		for (var i = 0; i < fills.length; i++) {
+			var v = Number(fills[i].getAttribute("data-value"));
+			var t = Number(fills[i].getAttribute("data-total"));
+			var pct = t > 0 && v > 0 ? Math.min(100, (100 * v) / t) : 0;
+			fills[i].style.width = pct.toFixed(2) + "%";
+		}
+	}
+
+	/* zeroTiles marks status tiles that count nothing, so only real trouble is coloured. */
+	function zeroTiles() {
+		var tiles = document.querySelectorAll(".tile-status");
+		for (var i = 0; i < tiles.length; i++) {
+			var value = tiles[i].querySelector(".tile-value");
+			if (value && value.textContent.trim() === "0") tiles[i].classList.add("is-zero");
+		}
+	}
+
+	function plural(n, unit) {
+		return n + " " + unit;
+	}
+
+	/* relative says how far t (ms) is from now: "just now", "3 min ago", "in 2 h", or the date. */
+	function relative(t, now) {
+		var s = Math.round((now - t) / 1000);
+		var future = s < 0;
+		var a = Math.abs(s);
+		var text;
+		if (a < 45) return future ? "in a moment" : "just now";
+		if (a < 3600) text = plural(Math.max(1, Math.round(a / 60)), "min");
+		else if (a < 86400) text = plural(Math.round(a / 3600), "h");
+		else if (a < 86400 * 30) text = plural(Math.round(a / 86400), a < 86400 * 1.5 ? "day" : "days");
+		else return new Date(t).toISOString().slice(0, 10);
+		return future ? "in " + text : text + " ago";
+	}
+
+	function absolute(d) {
+		try {
+			return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "long" });
+		} catch (e) {
+			return d.toString();
+		}
+	}
+
+	/* times rewrites every <time datetime> as a relative time, the exact time in its title. */
+	function times() {
+		var now = Date.now();
+		var list = document.querySelectorAll("time[datetime]");
+		for (var i = 0; i < list.length; i++) {
+			var d = new Date(list[i].getAttribute("datetime"));
+			if (isNaN(d.getTime())) continue;
+			list[i].textContent = relative(d.getTime(), now);
+			list[i].title = absolute(d);
+		}
+	}
+
+	/* confirmSubmit stops a data-confirm form unless the person agrees. */
+	function confirmSubmit(e) {
+		var form = e.target;
+		if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-confirm")) return;
+		if (!window.confirm(form.getAttribute("data-confirm"))) e.preventDefault();
+	}
+
+	/* cleanFilters submits a filter form without its empty fields, so the address stays short
+	 * enough to read and share. */
+	function cleanFilters(e) {
+		var form = e.target;
+		if (!(form instanceof HTMLFormElement) || !form.classList.contains("filters")) return;
+		if (form.method.toLowerCase() !== "get" || !window.URLSearchParams || !window.FormData) return;
+		var params = new URLSearchParams();
+		new FormData(form).forEach(function (v, k) {
+			if (typeof v === "string" && v !== "") params.append(k, v);
+		});
+		e.preventDefault();
+		var q = params.toString();
+		window.location.assign(form.getAttribute("action") + (q ? "?" + q : ""));
+	}
+
+	/* autoFilter applies a filter select as soon as it changes, as list filters usually do. */
+	function autoFilter(e) {
+		var el = e.target;
+		if (!(el instanceof HTMLSelectElement)) return;
+		var form = el.closest("form.filters");
+		if (form) form.requestSubmit ? form.requestSubmit() : form.submit();
+	}
+
+	function focusFirstError() {
+		var el = document.querySelector(
+		    ".field.invalid input, .field.invalid select, .field.invalid textarea");
+		if (el) el.focus();
+	}
+
+	/* dropFlashParam takes ?deleted=... off the address so a reload does not repeat the message. */
+	function dropFlashParam() {
+		if (!window.history.replaceState || !window.URLSearchParams) return;
+		var params = new URLSearchParams(window.location.search);
+		if (!params.has("deleted")) return;
+		params.delete("deleted");
+		var q = params.toString();
+		window.history.replaceState(null, "", window.location.pathname + (q ? "?" + q : "") + window.location.hash);
+	}
+
+	document.addEventListener("submit", confirmSubmit);
+	document.addEventListener("submit", cleanFilters);
+	document.addEventListener("change", autoFilter);
+
+	function init() {
+		bars();
+		zeroTiles();
+		times();
+		focusFirstError();
+		dropFlashParam();
+		window.setInterval(times, 30000);
+	}
+
+	if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
+	else init();
+})();

@@ -1,0 +1,320 @@
+// e2e.js: drives Debian's Chromium through the pages as an operator would: add a cluster with the
+// form, find it in the list with filters and search, switch the theme, delete it. Any console
+// error (a CSP violation, a script error, a missing file) fails the step it happened in.
+// Usage: node e2e.js BASE_URL OUT_DIR PROFILE_DIR
+"use strict";
+
+const fs = require("node:fs");
+const path = require("node:path");
+const assert = require("node:assert/strict");
+const { chromium } = require("playwright-core");
+
+const BASE = process.argv[2];
+const OUT = process.argv[3];
+const PROFILE = process.argv[4];
+if (!BASE || !OUT || !PROFILE) {
+	console.error("usage: node e2e.js BASE_URL OUT_DIR PROFILE_DIR");
+	process.exit(2);
+}
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync"];
+
+// A name no earlier run left behind, and text that matches nothing else.
+const TAG = Date.now().toString(36) + Math.floor(Math.random() * 1e6).toString(36);
+const NAME = "e2e-" + TAG;
+const REGION = "e2e-region-" + TAG;
+
+let page;
+let consoleErrors = [];
+// Documents that answer 4xx on purpose in the current step (the 422 form, the 404 page): Chromium
+// logs each as "Failed to load resource", which is not a fault of the page.
+const expectedFailures = new Set();
+let clusterId = null;
+
+const url = (p) => new URL(p, BASE).toString();
+
+function watch(p) {
+	p.on("console", (msg) => {
+		if (msg.type() !== "error") return;
+		const where = msg.location() && msg.location().url;
+		if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text()) &&
+		    expectedFailures.has(where))
+			return;
+		consoleErrors.push(`console error: ${msg.text()}${where ? " (" + where + ")" : ""}`);
+	});
+	p.on("pageerror", (err) => consoleErrors.push(`page error: ${err.message}`));
+}
+
+// expectFailure declares, for the current step, that the document at path answers 4xx on purpose;
+// the step asserts the status itself.
+function expectFailure(p) {
+	expectedFailures.add(url(p));
+}
+
+async function shot(name) {
+	await page.screenshot({ path: path.join(OUT, name + ".png"), fullPage: true });
+}
+
+// goto opens p and returns the response, asserting the status when one is given.
+async function goto(p, status = 200) {
+	if (status >= 400) expectFailure(p);
+	const resp = await page.goto(url(p));
+	assert.equal(resp.status(), status, `GET ${p} answered ${resp.status()}`);
+	return resp;
+}
+
+async function rowFor(name) {
+	return page.locator(`#clusters-table tbody tr[data-cluster-name="${name}"]`);
+}
+
+async function submitForm(expectUrl) {
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === "POST" && r.request().isNavigationRequest()),
+		page.click("form.form button[type=submit]"),
+	]);
+	if (expectUrl) await page.waitForURL(expectUrl);
+	else await page.waitForLoadState("load");
+	return resp;
+}
+
+const steps = [];
+const step = (name, fn) => steps.push({ name, fn });
+
+step("the dashboard renders in the OS theme with its script and style", async () => {
+	await goto("/");
+	assert.equal(await page.locator("h1").first().innerText(), "Fleet");
+	assert.equal(await page.getAttribute("html", "data-theme"), "light");
+	// The style sheet applied: the top bar is sticky and the tiles are a grid.
+	assert.equal(await page.locator(".topbar").evaluate((e) => getComputedStyle(e).position), "sticky");
+	assert.equal(await page.locator(".tiles").evaluate((e) => getComputedStyle(e).display), "grid");
+	await shot("01-home-empty");
+});
+
+step("an unknown address shows the 404 page inside the shell", async () => {
+	await goto("/nope", 404);
+	assert.match(await page.locator(".error-page h1").innerText(), /404/);
+	assert.equal(await page.locator(".topbar .nav a").count(), 2);
+	await shot("02-not-found");
+});
+
+step("a bad URL is refused with the error next to its field, keeping what was typed", async () => {
+	await goto("/clusters/new");
+	await page.fill("#f-name", NAME);
+	await page.fill("#f-api_url", "ftp://api.example.com");
+	expectFailure("/clusters");
+	const resp = await submitForm();
+	assert.equal(resp.status(), 422);
+	const field = page.locator(".field", { has: page.locator("#f-api_url") });
+	assert.match(await field.getAttribute("class"), /\binvalid\b/);
+	const err = field.locator(".field-error");
+	assert.ok(await err.isVisible(), "the API URL field shows its error");
+	assert.ok((await err.innerText()).trim().length > 0, "the error says something");
+	assert.equal(await page.getAttribute("#f-api_url", "aria-describedby"), await err.getAttribute("id"));
+	// Only that field is marked, and the typed values stay.
+	assert.equal(await page.locator(".field.invalid").count(), 1);
+	assert.equal(await page.inputValue("#f-name"), NAME);
+	assert.equal(await page.inputValue("#f-api_url"), "ftp://api.example.com");
+	// The red is the style sheet's, not the browser's default.
+	const colour = await err.evaluate((e) => getComputedStyle(e).color);
+	assert.notEqual(colour, await page.locator("label[for=f-name]").evaluate((e) => getComputedStyle(e).color));
+	// The cursor waits in the field to fix.
+	assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), "f-api_url");
+	await shot("03-form-bad-url");
+});
+
+step("the form adds a cluster and lands on its page", async () => {
+	await goto("/clusters/new");
+	await page.fill("#f-name", NAME);
+	await page.fill("#f-display_name", "E2E cluster " + TAG);
+	await page.fill("#f-api_url", "https://api." + NAME + ".example:6443");
+	await page.selectOption("#f-environment", "staging");
+	await page.selectOption("#f-type", "k3s");
+	await page.fill("#f-region", REGION);
+	await page.fill("#f-labels", "team=e2e\ntier=test");
+	await page.check("input[name=has_gpu]");
+	await submitForm(/\/clusters\/[0-9a-f-]{36}$/);
+	clusterId = page.url().split("/").pop();
+	assert.match(await page.locator("h1").innerText(), new RegExp(NAME));
+	assert.equal(await page.locator("h1 .badge").innerText(), "unknown");
+	const details = page.locator("dl.details");
+	assert.match(await details.innerText(), new RegExp(REGION));
+	assert.ok(await details.locator(".chip", { hasText: "team=e2e" }).isVisible());
+	assert.equal(await details.locator(".badge.env-staging").innerText(), "staging");
+	await shot("04-cluster-page");
+});
+
+step("times read as relative, with the exact time in the title", async () => {
+	assert.ok(clusterId, "needs the cluster");
+	const t = page.locator("dl.details time").first();
+	const text = await t.innerText();
+	const iso = await t.getAttribute("datetime");
+	assert.match(text, /^(just now|\d+ min ago)$/, `relative time, got "${text}"`);
+	assert.notEqual(text, iso);
+	const title = await t.getAttribute("title");
+	assert.ok(title && title.length > 8, "the title holds the absolute time");
+});
+
+step("the list shows the new cluster", async () => {
+	await goto("/clusters");
+	const row = await rowFor(NAME);
+	assert.equal(await row.count(), 1);
+	assert.match(await row.innerText(), /staging/);
+	assert.match(await row.innerText(), new RegExp(REGION));
+	await shot("05-list");
+});
+
+step("filtering by environment keeps it, another environment hides it", async () => {
+	await goto("/clusters");
+	// A filter select applies as soon as it changes.
+	await Promise.all([page.waitForURL(/environment=staging/), page.selectOption("select[name=environment]", "staging")]);
+	assert.equal(await (await rowFor(NAME)).count(), 1);
+	const envs = await page.locator("#clusters-table tbody tr .badge[class*=env-]").allInnerTexts();
+	assert.ok(envs.length > 0 && envs.every((e) => e === "staging"), `only staging rows, got ${envs}`);
+	await Promise.all([page.waitForURL(/environment=production/), page.selectOption("select[name=environment]", "production")]);
+	assert.equal(await (await rowFor(NAME)).count(), 0);
+	await shot("06-filter-other-env");
+});
+
+step("searching by text finds it, other text does not", async () => {
+	await goto("/clusters");
+	await page.fill("input[name=q]", TAG);
+	await Promise.all([page.waitForURL((u) => u.searchParams.get("q") === TAG), page.press("input[name=q]", "Enter")]);
+	assert.equal(await (await rowFor(NAME)).count(), 1);
+	assert.equal(await page.locator("#clusters-table tbody tr").count(), 1);
+	assert.equal(await page.inputValue("input[name=q]"), TAG);
+	const other = "no-such-cluster-" + TAG;
+	await page.fill("input[name=q]", other);
+	await Promise.all([page.waitForURL((u) => u.searchParams.get("q") === other), page.click("form.filters button[type=submit]")]);
+	// Empty filters stay out of the address, so it is short enough to share.
+	assert.deepEqual([...new URL(page.url()).searchParams.keys()], ["q"]);
+	assert.equal(await (await rowFor(NAME)).count(), 0);
+	assert.ok(await page.locator("p.empty").isVisible(), "says that nothing matches");
+	await shot("07-search-nothing");
+});
+
+step("the dashboard counts it and draws its environment's bar", async () => {
+	await goto("/");
+	const total = Number(await page.locator(".tile-total .tile-value").innerText());
+	assert.ok(total >= 1);
+	const fill = page.locator(".bar-fill.env-staging");
+	const width = await fill.evaluate((e) => e.getBoundingClientRect().width);
+	const track = await fill.evaluate((e) => e.parentElement.getBoundingClientRect().width);
+	assert.ok(width > 0 && width <= track, `staging bar ${width} of ${track}`);
+	// An environment with no cluster has no bar.
+	const lab = await page.locator(".bar-fill.env-lab").evaluate((e) => [e.dataset.value, e.getBoundingClientRect().width]);
+	if (lab[0] === "0") assert.equal(lab[1], 0);
+	await shot("08-home");
+});
+
+step("the dark theme is chosen with the toggle and survives a reload", async () => {
+	await goto("/clusters");
+	const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+	await page.click("#theme-toggle");
+	assert.equal(await page.getAttribute("html", "data-theme"), "dark");
+	const dark = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+	assert.notEqual(dark, light, "the page changed colour");
+	await page.reload();
+	assert.equal(await page.getAttribute("html", "data-theme"), "dark");
+	assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), dark);
+	assert.equal(await page.evaluate(() => localStorage.getItem("aiops-theme")), "dark");
+	await goto("/");
+	assert.equal(await page.getAttribute("html", "data-theme"), "dark");
+	await shot("09-home-dark");
+});
+
+step("at phone width the table scrolls inside its frame, not the page", async () => {
+	await page.setViewportSize({ width: 390, height: 844 });
+	try {
+		await goto("/clusters");
+		const pageOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+		assert.ok(pageOverflow <= 0, `the page is ${pageOverflow}px wider than the phone`);
+		const wrap = await page.locator(".table-wrap").evaluate((e) => [e.scrollWidth, e.clientWidth]);
+		assert.ok(wrap[0] > wrap[1], "the table scrolls sideways inside .table-wrap");
+		await shot("10-list-phone");
+		await goto(`/clusters/new`);
+		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+		await shot("11-form-phone");
+	} finally {
+		await page.setViewportSize({ width: 1280, height: 900 });
+	}
+});
+
+step("delete asks first: cancel keeps the cluster, accept deletes it", async () => {
+	assert.ok(clusterId, "needs the cluster");
+	await goto(`/clusters/${clusterId}/edit`);
+	assert.equal(await page.inputValue("#f-name"), NAME);
+	await goto(`/clusters/${clusterId}`);
+	const messages = [];
+	page.once("dialog", (d) => {
+		messages.push(d.message());
+		d.dismiss();
+	});
+	await page.click("form[data-confirm] button[type=submit]");
+	assert.equal(messages.length, 1, "a confirm dialog was shown");
+	assert.match(messages[0], new RegExp(NAME));
+	assert.equal(await page.evaluate(() => location.pathname), `/clusters/${clusterId}`);
+	await goto(`/clusters/${clusterId}`);
+
+	page.once("dialog", (d) => {
+		messages.push(d.message());
+		d.accept();
+	});
+	await Promise.all([page.waitForURL(/\/clusters(\?|$)/), page.click("form[data-confirm] button[type=submit]")]);
+	assert.equal(messages.length, 2);
+	const flash = page.locator(".flash");
+	assert.match(await flash.innerText(), new RegExp(`${NAME} was deleted`));
+	assert.equal(await (await rowFor(NAME)).count(), 0);
+	await shot("12-deleted");
+	// Gone for good: its page is a 404 now.
+	await goto(`/clusters/${clusterId}`, 404);
+	clusterId = null;
+});
+
+async function main() {
+	fs.mkdirSync(OUT, { recursive: true });
+	const ctx = await chromium.launchPersistentContext(PROFILE, {
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ARGS,
+		colorScheme: "light",
+		viewport: { width: 1280, height: 900 },
+	});
+	let passed = 0;
+	let failed = 0;
+	try {
+		page = ctx.pages()[0] || (await ctx.newPage());
+		page.setDefaultTimeout(15000);
+		watch(page);
+		for (const s of steps) {
+			consoleErrors = [];
+			expectedFailures.clear();
+			try {
+				await s.fn();
+				// Let late console messages of this step arrive before judging it.
+				await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0))));
+				if (consoleErrors.length) throw new Error(consoleErrors.join("\n"));
+				passed++;
+				console.log(`ok   ${s.name}`);
+			} catch (e) {
+				failed++;
+				console.log(`FAIL ${s.name}\n     ${String(e && e.stack ? e.stack : e).split("\n").join("\n     ")}`);
+				await page.screenshot({ path: path.join(OUT, `fail-${passed + failed}.png`), fullPage: true }).catch(() => {});
+			}
+		}
+	} finally {
+		if (clusterId) {
+			// A failed run should not leave its cluster behind in a stack that is kept.
+			await fetch(url(`/api/v1/clusters/${clusterId}`), { method: "DELETE" }).catch(() => {});
+		}
+		await ctx.close();
+	}
+	console.log(`e2e: ${passed} passed, ${failed} failed`);
+	process.exit(failed === 0 ? 0 : 1);
+}
+
+main().catch((e) => {
+	console.error(e);
+	console.log("e2e: 0 passed, 1 failed");
+	process.exit(1);
+});

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# run.sh BUILD_DIR: the browser end-to-end test. Starts its own stack (PostgreSQL, Redis,
+# aiops-fcgi, nginx) in a temporary folder on a free port, applies the migrations, drives Debian's
+# Chromium through the pages with e2e.js, and stops the stack on exit, pass or fail.
+# Screenshots land in tests/e2e/out/. Prints "e2e: N passed, N failed"; non-zero exit on failure.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+[ $# -eq 1 ] || { echo "usage: $0 BUILD_DIR" >&2; exit 2; }
+
+fail() { echo "e2e: $*" >&2; echo "e2e: 0 passed, 1 failed"; exit 1; }
+
+BUILD=$(cd "$1" 2>/dev/null && pwd) || fail "no build folder $1"
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+export ROOT BUILD PGBIN CHROMIUM
+
+[ -n "$PGBIN" ] || fail "PostgreSQL server binaries not found under /usr/lib/postgresql"
+[ -x "$CHROMIUM" ] || fail "no Chromium at $CHROMIUM (Debian package chromium)"
+if [ ! -x "$BUILD/fcgi/aiops-fcgi" ] || [ ! -x "$BUILD/ctl/aiopsctl" ]; then fail "build $BUILD first"; fi
+command -v node >/dev/null || fail "node is missing (Debian package nodejs)"
+
+# playwright-core as locked; it never downloads a browser, and we use Debian's.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+if [ ! -f "$HERE/node_modules/playwright-core/package.json" ] ||
+	[ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
+	(cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
+fi
+
+# shellcheck source=../stack.sh
+. "$ROOT/tests/stack.sh"
+
+DIR=$(mktemp -d /tmp/aiops-e2e.XXXXXX)
+# PostgreSQL runs as postgres, which must reach DIR/pg.
+chmod 755 "$DIR"
+PORT=$(stack_free_port) || fail "no free port"
+
+cleanup() {
+	local rc=$?
+	stack_stop "$DIR" || true
+	if [ -L "$DIR/pg" ]; then rm -rf "$(readlink "$DIR/pg")"; fi
+	rm -rf "$DIR"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+export STACK_FAST=1 AIOPS_WORKERS=2
+if ! stack_start "$DIR" "$PORT" >"$DIR/start.log" 2>&1; then
+	cat "$DIR/start.log" >&2
+	tail -n 20 "$DIR"/log/*.log >&2 2>/dev/null || true
+	fail "the stack did not start"
+fi
+stack_ctl "$DIR" migrate --dir "$ROOT/sql" >/dev/null || fail "migrations failed"
+
+mkdir -p "$HERE/out"
+rm -f "$HERE"/out/*.png
+status=0
+(cd "$HERE" && node e2e.js "http://127.0.0.1:$PORT" "$HERE/out" "$DIR/chromium-profile") || status=$?
+if [ "$status" -ne 0 ]; then
+	echo "--- aiops-fcgi log (last lines)" >&2
+	tail -n 20 "$DIR/log/aiops-fcgi.log" >&2 2>/dev/null || true
+fi
+exit "$status"

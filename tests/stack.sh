@@ -1,0 +1,227 @@
+# stack.sh: start and stop a self-contained AIOps stack (PostgreSQL, Redis, aiops-fcgi, nginx) in
+# one folder, on loopback and unix sockets only. Sourced by ./dev and by the integration tests,
+# which give it a temporary folder and a free port so runs never collide.
+# Needs ROOT (the source tree), BUILD (the build tree) and PGBIN (PostgreSQL's bin folder).
+
+# as_pg runs a command as the user PostgreSQL runs as: postgres when we are root (it refuses root).
+as_pg() {
+	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# stack_free_port prints a loopback TCP port nobody listens on, below the kernel's range for
+# outgoing connections (32768 and up), so that no client socket can take it meanwhile.
+stack_free_port() {
+	local p
+	for _ in $(seq 1 200); do
+		p=$((20000 + RANDOM % 12000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+	done
+	return 1
+}
+
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stack_pg_dir prints where PostgreSQL's files live: DIR/pg, or a folder under /tmp linked from
+# there when the postgres user cannot reach DIR (a checkout under /root, say).
+stack_pg_dir() {
+	local dir=$1
+	if [ -L "$dir/pg" ]; then readlink "$dir/pg"; return; fi
+	mkdir -p "$dir/pg"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres: "$dir/pg"
+		if ! runuser -u postgres -- test -w "$dir/pg"; then
+			rmdir "$dir/pg"
+			local tmp
+			tmp=$(mktemp -d /tmp/aiops-pg.XXXXXX)
+			chown postgres: "$tmp"
+			ln -s "$tmp" "$dir/pg"
+			echo "$tmp"
+			return
+		fi
+	fi
+	echo "$dir/pg"
+}
+
+stack_start_pg() {
+	local dir=$1 pg
+	pg=$(stack_pg_dir "$dir")
+	if [ ! -f "$pg/data/PG_VERSION" ]; then
+		as_pg mkdir -p "$pg/data" "$pg/sock"
+		as_pg "$PGBIN/initdb" -D "$pg/data" -U aiops -A trust -E UTF8 --locale=C.UTF-8 ${STACK_FAST:+-N} >"$dir/log/initdb.log" 2>&1 ||
+			{ cat "$dir/log/initdb.log" >&2; return 1; }
+	fi
+	if ! as_pg "$PGBIN/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
+		local opts="-c listen_addresses='' -c unix_socket_directories=$pg/sock -c max_connections=200"
+		[ -n "${STACK_FAST:-}" ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+		touch "$dir/log/postgresql.log"
+		chmod 666 "$dir/log/postgresql.log"
+		as_pg "$PGBIN/pg_ctl" -D "$pg/data" -l "$dir/log/postgresql.log" -o "$opts" -w -t 30 start >/dev/null ||
+			{ tail -n 20 "$dir/log/postgresql.log" >&2; return 1; }
+	fi
+	if ! "$PGBIN/psql" -h "$pg/sock" -U aiops -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'aiops'" | grep -q 1; then
+		"$PGBIN/psql" -h "$pg/sock" -U aiops -d postgres -qc "CREATE DATABASE aiops" >/dev/null
+	fi
+}
+
+stack_start_redis() {
+	local dir=$1
+	mkdir -p "$dir/redis"
+	pid_alive "$dir/redis/redis.pid" && return 0
+	cat >"$dir/redis/redis.conf" <<CONF
+port 0
+unixsocket $dir/redis/redis.sock
+unixsocketperm 700
+daemonize yes
+pidfile $dir/redis/redis.pid
+logfile $dir/log/redis.log
+dir $dir/redis
+save ""
+appendonly no
+CONF
+	redis-server "$dir/redis/redis.conf"
+	for _ in $(seq 1 100); do
+		[ -S "$dir/redis/redis.sock" ] && return 0
+		sleep 0.05
+	done
+	echo "redis did not start; see $dir/log/redis.log" >&2
+	return 1
+}
+
+stack_write_config() {
+	local dir=$1 pg
+	pg=$(stack_pg_dir "$dir")
+	cat >"$dir/aiops.hdf" <<CONF
+server {
+  socket = $dir/aiops.sock
+  workers = ${AIOPS_WORKERS:-4}
+  templates = $ROOT/templates
+  drain_seconds = 20
+}
+db.conninfo = host=$pg/sock dbname=aiops user=aiops
+redis.socket = $dir/redis/redis.sock
+log.level = ${AIOPS_LOG_LEVEL:-info}
+CONF
+}
+
+stack_start_fcgi() {
+	local dir=$1
+	stack_stop_fcgi "$dir"
+	AIOPS_CONFIG="$dir/aiops.hdf" setsid "$BUILD/fcgi/aiops-fcgi" >>"$dir/log/aiops-fcgi.log" 2>&1 </dev/null &
+	echo $! >"$dir/aiops-fcgi.pid"
+	for _ in $(seq 1 100); do
+		[ -S "$dir/aiops.sock" ] && return 0
+		pid_alive "$dir/aiops-fcgi.pid" || break
+		sleep 0.05
+	done
+	echo "aiops-fcgi did not start; see $dir/log/aiops-fcgi.log" >&2
+	tail -n 5 "$dir/log/aiops-fcgi.log" >&2
+	return 1
+}
+
+stack_stop_fcgi() {
+	local dir=$1 pid
+	pid_alive "$dir/aiops-fcgi.pid" || return 0
+	pid=$(cat "$dir/aiops-fcgi.pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	for _ in $(seq 1 400); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	rm -f "$dir/aiops-fcgi.pid"
+}
+
+stack_start_nginx() {
+	local dir=$1 port=$2
+	mkdir -p "$dir/nginx/tmp"
+	# The deploy configuration, with this stack's paths and port.
+	sed -e "s#unix:/run/aiops/aiops.sock#unix:$dir/aiops.sock#" \
+		-e "s#/usr/local/share/aiops/#$ROOT/#g" \
+		-e "s#listen 80;#listen 127.0.0.1:$port;#" \
+		-e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" \
+		"$ROOT/nginx/aiops.conf" >"$dir/nginx/aiops.conf"
+	{
+		[ "$(id -u)" -eq 0 ] && echo "user root;"
+		cat <<CONF
+worker_processes 2;
+pid $dir/nginx/nginx.pid;
+error_log $dir/log/nginx-error.log warn;
+events { worker_connections 16384; }
+http {
+	include /etc/nginx/mime.types;
+	default_type application/octet-stream;
+	access_log $dir/log/nginx-access.log;
+	client_body_temp_path $dir/nginx/tmp/body;
+	proxy_temp_path $dir/nginx/tmp/proxy;
+	fastcgi_temp_path $dir/nginx/tmp/fastcgi;
+	uwsgi_temp_path $dir/nginx/tmp/uwsgi;
+	scgi_temp_path $dir/nginx/tmp/scgi;
+	sendfile on;
+	include $dir/nginx/aiops.conf;
+}
+CONF
+	} >"$dir/nginx/nginx.conf"
+	if pid_alive "$dir/nginx/nginx.pid"; then
+		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s reload
+	else
+		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log"
+	fi
+}
+
+# stack_start DIR PORT: everything, then wait until /ready answers through nginx.
+stack_start() {
+	local dir=$1 port=$2
+	mkdir -p "$dir/log"
+	stack_start_pg "$dir"
+	stack_start_redis "$dir"
+	stack_write_config "$dir"
+	stack_start_fcgi "$dir"
+	stack_start_nginx "$dir" "$port" || { echo "nginx did not start; see $dir/log/nginx-error.log" >&2; return 1; }
+	for _ in $(seq 1 100); do
+		# Ours, not another server on the port: the master nginx of this folder is alive.
+		if pid_alive "$dir/nginx/nginx.pid" && curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "the stack did not answer on port $port" >&2
+	return 1
+}
+
+stack_stop() {
+	local dir=$1 pg
+	if pid_alive "$dir/nginx/nginx.pid"; then
+		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s stop 2>/dev/null || true
+	fi
+	stack_stop_fcgi "$dir"
+	if pid_alive "$dir/redis/redis.pid"; then
+		kill -TERM "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
+	fi
+	if [ -e "$dir/pg" ]; then
+		pg=$(stack_pg_dir "$dir")
+		if [ -f "$pg/data/PG_VERSION" ]; then
+			as_pg "$PGBIN/pg_ctl" -D "$pg/data" -m fast -w stop >/dev/null 2>&1 || true
+		fi
+	fi
+}
+
+stack_status() {
+	local dir=$1 port=$2 pg state
+	pg=$(stack_pg_dir "$dir" 2>/dev/null || true)
+	if [ -n "$pg" ] && as_pg "$PGBIN/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then state=running; else state=stopped; fi
+	printf '%-12s %s\n' postgresql "$state"
+	if pid_alive "$dir/redis/redis.pid"; then state=running; else state=stopped; fi
+	printf '%-12s %s\n' redis "$state"
+	if pid_alive "$dir/aiops-fcgi.pid"; then state="running ($(pgrep -c -P "$(cat "$dir/aiops-fcgi.pid")") workers)"; else state=stopped; fi
+	printf '%-12s %s\n' aiops-fcgi "$state"
+	if pid_alive "$dir/nginx/nginx.pid"; then state="running on http://127.0.0.1:$port"; else state=stopped; fi
+	printf '%-12s %s\n' nginx "$state"
+	if curl -fsS -o /dev/null "http://127.0.0.1:$port/ready" 2>/dev/null; then state=yes; else state=no; fi
+	printf '%-12s %s\n' ready "$state"
+}
+
+stack_ctl() {
+	local dir=$1
+	shift
+	AIOPS_CONFIG="$dir/aiops.hdf" "$BUILD/ctl/aiopsctl" "$@"
+}
