@@ -20,6 +20,7 @@
 #include <fcgiapp.h>
 
 #include "arena.h"
+#include "auth.h"
 #include "cache.h"
 #include "cfg.h"
 #include "db.h"
@@ -28,6 +29,7 @@
 #include "rds.h"
 #include "req.h"
 #include "route.h"
+#include "secret.h"
 #include "tpl.h"
 #include "version.h"
 
@@ -72,7 +74,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: aiops-fcgi [-c FILE] [--check]\n"
+	    "usage: aiops-fcgi [-c FILE] [--check | --routes]\n"
 	    "\n"
 	    "Serves the AIOps NextGen pages and JSON API over FastCGI. The master binds the unix\n"
 	    "socket server.socket (or takes a listening socket on fd 0, as spawn-fcgi and systemd pass\n"
@@ -81,10 +83,28 @@ usage(FILE *f)
 	    "\n"
 	    "  -c, --config FILE   HDF configuration file (default: $AIOPS_CONFIG, else built-in defaults)\n"
 	    "      --check         load the configuration, routes and templates, then exit\n"
+	    "      --routes        print the route table (method, path, role needed, flags) and exit\n"
 	    "  -h, --help          this text\n"
 	    "\n"
 	    "Configuration keys, their environment overrides and defaults:\n");
 	cfg_help(f);
+}
+
+/* print_routes lists the route table, one row a line: what the access tests walk. */
+static void
+print_routes(FILE *f)
+{
+	size_t n;
+	const struct route *t = route_table(&n);
+
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s %s %s %s%s%s%s%s\n", t[i].method, t[i].pattern, role_name(t[i].role),
+		    t[i].flags & RF_HTML       ? "html"
+			: t[i].flags & RF_JSON ? "json"
+					       : "text",
+		    t[i].flags & RF_BODY_FORM ? ",form" : "", t[i].flags & RF_BODY_JSON ? ",jsonbody" : "",
+		    t[i].flags & RF_PASSWORD_EXEMPT ? ",password-exempt" : "",
+		    t[i].flags & RF_LOGIN_CSRF ? ",login-csrf" : "");
 }
 
 /* load_config reads the configuration and checks that the templates parse. */
@@ -204,6 +224,16 @@ worker_serve(int listen_fd)
 		log_error(NULL, "templates: %s", why);
 		_exit(1);
 	}
+	(void)auth_init(cfg_str("auth.common_passwords"));
+	{
+		const char *kwhy;
+
+		if (secret_key_load(cfg_str("secrets.key_file"), 0, &w.key, &kwhy) != ERR_OK) {
+			w.key = NULL;
+			log_warn(NULL, "key file %s: %s; cluster credentials cannot be stored or read",
+			    cfg_str("secrets.key_file"), kwhy);
+		}
+	}
 	/* Connect now, so the first request does not pay for it; failure is not fatal. */
 	(void)db_ping(w.db);
 	(void)rds_ping(w.rds);
@@ -250,6 +280,7 @@ worker_serve(int listen_fd)
 	buf_free(&out);
 	cache_free(w.cache);
 	cache_free(w.shells);
+	secret_key_free(w.key);
 	tpl_close(w.tpl);
 	db_close(w.db);
 	rds_close(w.rds);
@@ -317,6 +348,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "routes", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -332,6 +364,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': config_path = optarg; break;
 		case 'k': check = 1; break;
+		case 'r': print_routes(stdout); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -175,7 +175,12 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 {
 	struct tpl *t = r->w->tpl;
 	const char *p = r->path;
-	const char *nav = strncmp(p, "/clusters", 9) == 0 ? "clusters" : strcmp(p, "/") == 0 ? "home" : "";
+	const char *nav = strncmp(p, "/clusters", 9) == 0 ? "clusters"
+	    : strcmp(p, "/") == 0			  ? "home"
+	    : strncmp(p, "/admin/users", 12) == 0	  ? "users"
+	    : strncmp(p, "/admin/audit", 12) == 0	  ? "audit"
+	    : strncmp(p, "/settings", 9) == 0		  ? "settings"
+							  : "";
 	struct cache_hit shell;
 	const char *key;
 	enum err e;
@@ -306,7 +311,7 @@ error_code(int status)
 	case 413: return "payload_too_large";
 	case 415: return "unsupported_media_type";
 	case 422: return "invalid";
-	case 429: return "rate_limited";
+	case 429: return "too_many_requests";
 	case 502: return "upstream_failed";
 	case 503: return "unavailable";
 	default: return "internal";

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "identity.h"
 #include "kv.h"
 
 struct arena;
@@ -16,6 +17,7 @@ struct cache;
 struct db;
 struct rds;
 struct route;
+struct secret_key;
 struct tpl;
 
 /* What a worker keeps for its whole life; handlers reach the servers only through these. */
@@ -25,6 +27,7 @@ struct worker {
 	struct tpl *tpl;
 	struct cache *cache;
 	struct cache *shells; /* rendered page shells, apart so that storing one never evicts a body in use */
+	struct secret_key *key; /* seals cluster credentials; NULL when the key file could not be read */
 };
 
 struct req {
@@ -41,6 +44,7 @@ struct req {
 	struct kvlist cookies;
 	struct kvlist params; /* path parameters, as named in the route pattern */
 	json_t *json; /* parsed body (RF_BODY_JSON routes), arena-owned */
+	struct identity *id; /* who asks; NULL for anonymous */
 
 	/* The response. */
 	int status;

@@ -27,5 +27,34 @@ int res_clusters_replace(struct req *r);
 int res_clusters_patch(struct req *r);
 int res_clusters_delete(struct req *r);
 int res_fleet_summary(struct req *r);
+int res_clusters_credentials_get(struct req *r);
+int res_clusters_credentials_put(struct req *r);
+int res_clusters_credentials_form(struct req *r);
+
+/* res_auth.c: logging in and out, who am I, and nginx's auth_request. */
+int res_auth_login_page(struct req *r);
+int res_auth_login(struct req *r);
+int res_auth_logout(struct req *r);
+int res_auth_check(struct req *r);
+int res_auth_me(struct req *r);
+
+/* res_settings.c: one's own password and API tokens. */
+int res_settings_page(struct req *r);
+int res_settings_password(struct req *r);
+int res_settings_token_create(struct req *r);
+int res_settings_token_revoke(struct req *r);
+int res_tokens_list(struct req *r);
+int res_tokens_create(struct req *r);
+int res_tokens_revoke(struct req *r);
+
+/* res_admin.c: users and the audit log, for admins. */
+int res_admin_users_page(struct req *r);
+int res_admin_users_create_form(struct req *r);
+int res_admin_users_update_form(struct req *r);
+int res_admin_audit_page(struct req *r);
+int res_users_list(struct req *r);
+int res_users_create(struct req *r);
+int res_users_patch(struct req *r);
+int res_audit_list(struct req *r);
 
 #endif

@@ -8,6 +8,8 @@
 #include "arena.h"
 #include "cache.h"
 #include "cluster.h"
+#include "credential.h"
+#include "ident.h"
 #include "json.h"
 #include "jw.h"
 #include "metrics.h"
@@ -208,6 +210,15 @@ res_clusters_get(struct req *r)
 	return req_json(r, 200, cluster_to_json(c));
 }
 
+/* audit_cluster records a change to c by r's actor. */
+static void
+audit_cluster(struct req *r, const char *action, const struct cluster *c)
+{
+	json_t *d = json_own(r->a, json_pack("{s:s}", "id", c->id));
+
+	ident_audit(r, NULL, action, arena_printf(r->a, "cluster:%s", c->name), d);
+}
+
 /* save_failed turns a failed create or update into the answer a person can act on. */
 static int
 save_failed(struct req *r, enum err e, const char *name)
@@ -239,6 +250,7 @@ json_save(struct req *r, const char *id, struct cluster_in *in, json_t *errors)
 	if (e != ERR_OK)
 		return save_failed(r, e, in->name);
 	version_changed(r);
+	audit_cluster(r, id == NULL ? "cluster.create" : "cluster.update", c);
 	if (id == NULL)
 		req_header_out(r, "Location", arena_printf(r->a, "/api/v1/clusters/%s", c->id));
 	return req_json(r, id == NULL ? 201 : 200, cluster_to_json(c));
@@ -286,13 +298,17 @@ res_clusters_patch(struct req *r)
 int
 res_clusters_delete(struct req *r)
 {
-	enum err e = cluster_delete(r->w->db, r->a, kv_get(&r->params, "id"));
+	struct cluster *c;
+	enum err e = cluster_get(r->w->db, r->a, kv_get(&r->params, "id"), &c);
 
+	if (e == ERR_OK)
+		e = cluster_delete(r->w->db, r->a, c->id);
 	if (e == ERR_NOTFOUND)
 		return req_fail(r, 404, "no cluster has this id");
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "delete cluster");
 	version_changed(r);
+	audit_cluster(r, "cluster.delete", c);
 	r->status = 204;
 	r->body_set = true;
 	return 204;
@@ -462,7 +478,8 @@ int
 res_clusters_page(struct req *r)
 {
 	const char *ver = version_get(r);
-	const char *key = arena_printf(r->a, "html:clusters?%s", r->query_string ? r->query_string : "");
+	const char *key = arena_printf(
+	    r->a, "html:clusters:%s?%s", role_name(r->id->role), r->query_string ? r->query_string : "");
 	struct cache_hit h;
 	struct buf *frag = buf_new(r->a);
 	int st;
@@ -604,6 +621,27 @@ res_clusters_new(struct req *r)
 	return req_page(r, 200, "clusters_form", "Add a cluster");
 }
 
+/* set_creds tells the edit form which credentials are set (never their values). */
+static int
+set_creds(struct req *r, const struct cluster *c)
+{
+	static const char *const labels[CRED__MAX] = { "API server bearer token", "Prometheus bearer token",
+		"Alertmanager bearer token", "Basic auth (user:password)", "CA bundle (PEM)" };
+	bool set[CRED__MAX];
+	enum err e = cred_which(r->w->db, r->a, c->id, set);
+
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "list credentials");
+	for (int k = 0; k < CRED__MAX; k++) {
+		const char *base = arena_printf(r->a, "Creds.%d", k);
+
+		tpl_set(r->w->tpl, arena_printf(r->a, "%s.kind", base), cred_kind_name((enum cred_kind)k));
+		tpl_set(r->w->tpl, arena_printf(r->a, "%s.label", base), labels[k]);
+		tpl_set(r->w->tpl, arena_printf(r->a, "%s.set", base), set[k] ? "1" : "0");
+	}
+	return 0;
+}
+
 int
 res_clusters_edit(struct req *r)
 {
@@ -617,6 +655,10 @@ res_clusters_edit(struct req *r)
 	set_form(r, &in, labels_text(r->a, in.labels), NULL);
 	tpl_set(r->w->tpl, "Form.action", arena_printf(r->a, "/clusters/%s", c->id));
 	tpl_set(r->w->tpl, "Form.id", c->id);
+	if (set_creds(r, c) != 0)
+		return r->status;
+	if (kv_get(&r->query, "saved") != NULL)
+		tpl_set(r->w->tpl, "Page.Flash", "Credentials saved.");
 	return req_page(r, 200, "clusters_form", arena_printf(r->a, "Edit %s", c->name));
 }
 
@@ -637,6 +679,7 @@ form_save(struct req *r, const char *id)
 			       : cluster_update(r->w->db, r->a, id, &in, &c);
 		if (e == ERR_OK) {
 			version_changed(r);
+			audit_cluster(r, id == NULL ? "cluster.create" : "cluster.update", c);
 			return req_redirect(r, arena_printf(r->a, "/clusters/%s", c->id));
 		}
 		if (e == ERR_CONFLICT)
@@ -688,5 +731,134 @@ res_clusters_delete_form(struct req *r)
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "delete cluster");
 	version_changed(r);
+	audit_cluster(r, "cluster.delete", c);
 	return req_redirect(r, arena_printf(r->a, "/clusters?deleted=%s", url_encode(r->a, c->name)));
+}
+
+/* cred_json says which credentials c has: {"api_token": true, ...}; never a value. */
+static json_t *
+cred_json(const bool set[CRED__MAX])
+{
+	json_t *j = json_object();
+
+	for (int k = 0; k < CRED__MAX; k++)
+		json_object_set_new(j, cred_kind_name((enum cred_kind)k), json_boolean(set[k]));
+	return j;
+}
+
+int
+res_clusters_credentials_get(struct req *r)
+{
+	bool set[CRED__MAX];
+	struct cluster *c;
+	enum err e;
+	int st;
+
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	if ((e = cred_which(r->w->db, r->a, c->id, set)) != ERR_OK)
+		return req_fail_err(r, e, "list credentials");
+	return req_json(r, 200, cred_json(set));
+}
+
+/* cred_apply stores the changes in want (kind name: value, or NULL to remove) for c, auditing each
+ * kind changed by name only. Checks everything before changing anything. */
+static int
+cred_apply(struct req *r, const struct cluster *c, const char *want[CRED__MAX], const bool touch[CRED__MAX])
+{
+	json_t *changed = json_own(r->a, json_array());
+	enum err e;
+
+	if (r->w->key == NULL)
+		return req_fail(
+		    r, 503, "credentials cannot be stored: the key file could not be read (see the log)");
+	for (int k = 0; k < CRED__MAX; k++) {
+		const char *why;
+
+		if (touch[k] && want[k] != NULL && (why = cred_value_ok((enum cred_kind)k, want[k])) != NULL)
+			return req_fail_field(r, cred_kind_name((enum cred_kind)k), why);
+	}
+	for (int k = 0; k < CRED__MAX; k++) {
+		if (!touch[k])
+			continue;
+		if ((e = cred_set(r->w->db, r->a, r->w->key, c->id, (enum cred_kind)k, want[k])) != ERR_OK)
+			return req_fail_err(r, e, "store credential");
+		json_array_append_new(changed,
+		    json_pack("{s:s, s:s}", "kind", cred_kind_name((enum cred_kind)k), "change",
+			want[k] != NULL ? "set" : "removed"));
+	}
+	if (json_array_size(changed) > 0)
+		ident_audit(r, NULL, "cluster.credentials", arena_printf(r->a, "cluster:%s", c->name),
+		    json_own(r->a, json_pack("{s:s, s:O}", "id", c->id, "changes", changed)));
+	return 0;
+}
+
+int
+res_clusters_credentials_put(struct req *r)
+{
+	const char *want[CRED__MAX] = { 0 };
+	bool touch[CRED__MAX] = { 0 }, set[CRED__MAX];
+	struct cluster *c;
+	const char *k;
+	json_t *v;
+	enum err e;
+	int st;
+
+	if (!json_is_object(r->json))
+		return req_fail(r, 400, "send an object of credential kinds to values (null removes one)");
+	json_object_foreach (r->json, k, v) {
+		int kind = -1;
+
+		for (int i = 0; i < CRED__MAX; i++)
+			if (strcmp(k, cred_kind_name((enum cred_kind)i)) == 0)
+				kind = i;
+		if (kind < 0)
+			return req_fail_field(r, k,
+			    "not a credential kind: api_token, prometheus_token, "
+			    "alertmanager_token, basic_auth or ca_bundle");
+		if (!json_is_string(v) && !json_is_null(v))
+			return req_fail_field(r, k, "a string, or null to remove it");
+		touch[kind] = true;
+		want[kind] = json_string_value(v);
+	}
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	if ((st = cred_apply(r, c, want, touch)) != 0)
+		return st;
+	if ((e = cred_which(r->w->db, r->a, c->id, set)) != ERR_OK)
+		return req_fail_err(r, e, "list credentials");
+	return req_json(r, 200, cred_json(set));
+}
+
+int
+res_clusters_credentials_form(struct req *r)
+{
+	const char *want[CRED__MAX] = { 0 };
+	bool touch[CRED__MAX] = { 0 };
+	struct cluster *c;
+	int st;
+
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	/* Each kind: a new value replaces it, the "remove_<kind>" box removes it, empty keeps it. */
+	for (int k = 0; k < CRED__MAX; k++) {
+		const char *name = cred_kind_name((enum cred_kind)k);
+		const char *val = kv_get(&r->form, name);
+
+		if (kv_get(&r->form, arena_printf(r->a, "remove_%s", name)) != NULL) {
+			touch[k] = true;
+			want[k] = NULL;
+		} else if (val != NULL && *val != '\0') {
+			touch[k] = true;
+			want[k] = val;
+		}
+	}
+	if ((st = cred_apply(r, c, want, touch)) != 0) {
+		if (st != 422)
+			return st;
+		return req_fail(r, 422,
+		    "a credential was refused: tokens are one line, basic auth is user:password, and a CA "
+		    "bundle is PEM certificates; nothing was changed");
+	}
+	return req_redirect(r, arena_printf(r->a, "/clusters/%s/edit?saved=credentials", c->id));
 }

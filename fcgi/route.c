@@ -7,38 +7,80 @@
 
 #include "arena.h"
 #include "cfg.h"
+#include "ident.h"
 #include "json.h"
 #include "log.h"
 #include "req.h"
 #include "res.h"
 #include "route.h"
+#include "version.h"
 
 #define H RF_HTML
 #define J RF_JSON
 
+/* ROUTE is the only way to write a row. Every argument is required, and a role that is not a real
+ * one (ROLE_UNSET, zero, or anything past ROLE_ADMIN) fails the build: deny by default. */
+#define ROLE_REQUIRED(rl) \
+	((rl) + 0 * (int)sizeof(struct { \
+		int role_must_be_set : ((rl) > ROLE_UNSET && (rl) < ROLE__MAX) ? 1 : -1; \
+	}))
+#define ROUTE(method, pattern, handler, rl, flags) \
+	{ \
+		method, pattern, handler, (enum role)ROLE_REQUIRED(rl), flags \
+	}
+
 /* Rows with literal segments come before rows whose parameter would match the same path:
  * route_check refuses a table where a parameter row shadows a later literal row. */
 static const struct route routes[] = {
-	{ "GET", "/health", res_ops_health, ROLE_PUBLIC, J },
-	{ "GET", "/ready", res_ops_ready, ROLE_PUBLIC, J },
-	{ "GET", "/metrics", res_ops_metrics, ROLE_PUBLIC, RF_TEXT },
+	ROUTE("GET", "/health", res_ops_health, ROLE_PUBLIC, J),
+	ROUTE("GET", "/ready", res_ops_ready, ROLE_PUBLIC, J),
+	ROUTE("GET", "/metrics", res_ops_metrics, ROLE_PUBLIC, RF_TEXT),
 
-	{ "GET", "/", res_home, ROLE_VIEWER, H },
-	{ "GET", "/clusters", res_clusters_page, ROLE_VIEWER, H },
-	{ "POST", "/clusters", res_clusters_create_form, ROLE_ADMIN, H | RF_BODY_FORM },
-	{ "GET", "/clusters/new", res_clusters_new, ROLE_ADMIN, H },
-	{ "GET", "/clusters/{id}", res_clusters_show, ROLE_VIEWER, H },
-	{ "POST", "/clusters/{id}", res_clusters_update_form, ROLE_ADMIN, H | RF_BODY_FORM },
-	{ "GET", "/clusters/{id}/edit", res_clusters_edit, ROLE_ADMIN, H },
-	{ "POST", "/clusters/{id}/delete", res_clusters_delete_form, ROLE_ADMIN, H | RF_BODY_FORM },
+	ROUTE("GET", "/login", res_auth_login_page, ROLE_PUBLIC, H),
+	ROUTE("POST", "/login", res_auth_login, ROLE_PUBLIC, H | RF_BODY_FORM | RF_LOGIN_CSRF),
+	ROUTE("POST", "/logout", res_auth_logout, ROLE_VIEWER, H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
+	ROUTE("GET", "/auth/check", res_auth_check, ROLE_PUBLIC, RF_TEXT),
 
-	{ "GET", "/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J },
-	{ "POST", "/api/v1/clusters", res_clusters_create, ROLE_ADMIN, J | RF_BODY_JSON },
-	{ "GET", "/api/v1/clusters/{id}", res_clusters_get, ROLE_VIEWER, J },
-	{ "PUT", "/api/v1/clusters/{id}", res_clusters_replace, ROLE_ADMIN, J | RF_BODY_JSON },
-	{ "PATCH", "/api/v1/clusters/{id}", res_clusters_patch, ROLE_ADMIN, J | RF_BODY_JSON },
-	{ "DELETE", "/api/v1/clusters/{id}", res_clusters_delete, ROLE_ADMIN, J },
-	{ "GET", "/api/v1/fleet/summary", res_fleet_summary, ROLE_VIEWER, J },
+	ROUTE("GET", "/", res_home, ROLE_VIEWER, H),
+	ROUTE("GET", "/clusters", res_clusters_page, ROLE_VIEWER, H),
+	ROUTE("POST", "/clusters", res_clusters_create_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("GET", "/clusters/new", res_clusters_new, ROLE_ADMIN, H),
+	ROUTE("GET", "/clusters/{id}", res_clusters_show, ROLE_VIEWER, H),
+	ROUTE("POST", "/clusters/{id}", res_clusters_update_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("GET", "/clusters/{id}/edit", res_clusters_edit, ROLE_ADMIN, H),
+	ROUTE("POST", "/clusters/{id}/delete", res_clusters_delete_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("POST", "/clusters/{id}/credentials", res_clusters_credentials_form, ROLE_ADMIN,
+	    H | RF_BODY_FORM),
+
+	ROUTE("GET", "/settings", res_settings_page, ROLE_VIEWER, H | RF_PASSWORD_EXEMPT),
+	ROUTE("POST", "/settings/password", res_settings_password, ROLE_VIEWER,
+	    H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
+	ROUTE("POST", "/settings/tokens", res_settings_token_create, ROLE_VIEWER, H | RF_BODY_FORM),
+	ROUTE(
+	    "POST", "/settings/tokens/{id}/revoke", res_settings_token_revoke, ROLE_VIEWER, H | RF_BODY_FORM),
+	ROUTE("GET", "/admin/users", res_admin_users_page, ROLE_ADMIN, H),
+	ROUTE("POST", "/admin/users", res_admin_users_create_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("POST", "/admin/users/{id}", res_admin_users_update_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("GET", "/admin/audit", res_admin_audit_page, ROLE_ADMIN, H),
+
+	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),
+	ROUTE("GET", "/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/clusters", res_clusters_create, ROLE_ADMIN, J | RF_BODY_JSON),
+	ROUTE("GET", "/api/v1/clusters/{id}", res_clusters_get, ROLE_VIEWER, J),
+	ROUTE("PUT", "/api/v1/clusters/{id}", res_clusters_replace, ROLE_ADMIN, J | RF_BODY_JSON),
+	ROUTE("PATCH", "/api/v1/clusters/{id}", res_clusters_patch, ROLE_ADMIN, J | RF_BODY_JSON),
+	ROUTE("DELETE", "/api/v1/clusters/{id}", res_clusters_delete, ROLE_ADMIN, J),
+	ROUTE("GET", "/api/v1/clusters/{id}/credentials", res_clusters_credentials_get, ROLE_ADMIN, J),
+	ROUTE("PUT", "/api/v1/clusters/{id}/credentials", res_clusters_credentials_put, ROLE_ADMIN,
+	    J | RF_BODY_JSON),
+	ROUTE("GET", "/api/v1/fleet/summary", res_fleet_summary, ROLE_VIEWER, J),
+	ROUTE("GET", "/api/v1/tokens", res_tokens_list, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/tokens", res_tokens_create, ROLE_VIEWER, J | RF_BODY_JSON),
+	ROUTE("DELETE", "/api/v1/tokens/{id}", res_tokens_revoke, ROLE_VIEWER, J),
+	ROUTE("GET", "/api/v1/users", res_users_list, ROLE_ADMIN, J),
+	ROUTE("POST", "/api/v1/users", res_users_create, ROLE_ADMIN, J | RF_BODY_JSON),
+	ROUTE("PATCH", "/api/v1/users/{id}", res_users_patch, ROLE_ADMIN, J | RF_BODY_JSON),
+	ROUTE("GET", "/api/v1/audit", res_audit_list, ROLE_ADMIN, J),
 };
 
 #undef H
@@ -143,14 +185,17 @@ route_check(const struct route *t, size_t n, const char **why)
 {
 	static char msg[256];
 
+	/* Every row complete first: the comparisons below read every row's method and pattern. */
 	for (size_t i = 0; i < n; i++) {
 		if (t[i].pattern == NULL || t[i].pattern[0] != '/' || t[i].handler == NULL ||
-		    t[i].method == NULL || t[i].role >= ROLE__MAX ||
+		    t[i].method == NULL || t[i].role <= ROLE_UNSET || t[i].role >= ROLE__MAX ||
 		    !(t[i].flags & (RF_HTML | RF_JSON | RF_TEXT))) {
 			snprintf(msg, sizeof(msg), "row %zu is incomplete", i);
 			*why = msg;
 			return -1;
 		}
+	}
+	for (size_t i = 0; i < n; i++) {
 		for (size_t j = i + 1; j < n; j++) {
 			if (strcmp(t[i].method, t[j].method) != 0)
 				continue;
@@ -283,7 +328,14 @@ route_dispatch(struct req *r)
 	if ((cookie = req_param(r, "HTTP_COOKIE")) != NULL &&
 	    kv_parse_cookies(r->a, cookie, &r->cookies) != ERR_OK)
 		return req_fail(r, 400, "too many cookies");
+	if ((st = ident_guard(r)) != 0)
+		return st;
 	if ((st = take_body(r)) != 0)
 		return st;
-	return r->route->handler(r);
+	if ((st = ident_csrf(r)) != 0)
+		return st;
+	st = r->route->handler(r);
+	if (strcmp(r->method, "GET") != 0 && st < 400)
+		version_ident_changed();
+	return st;
 }

@@ -4,9 +4,9 @@
 
 #include <stddef.h>
 
-struct req;
+#include "identity.h"
 
-enum role { ROLE_PUBLIC, ROLE_VIEWER, ROLE_OPERATOR, ROLE_ADMIN, ROLE__MAX };
+struct req;
 
 enum route_flag {
 	RF_HTML = 1 << 0, /* answers HTML; errors render the error page */
@@ -14,13 +14,15 @@ enum route_flag {
 	RF_BODY_FORM = 1 << 2, /* takes an application/x-www-form-urlencoded body */
 	RF_BODY_JSON = 1 << 3, /* takes an application/json body */
 	RF_TEXT = 1 << 4, /* answers text/plain (metrics) */
+	RF_PASSWORD_EXEMPT = 1 << 5, /* usable while the user must still change a one-time password */
+	RF_LOGIN_CSRF = 1 << 6, /* no session yet: the form carries the pre-login token instead */
 };
 
 struct route {
 	const char *method;
 	const char *pattern; /* "/api/v1/clusters/{id}": a {name} segment matches one segment */
 	int (*handler)(struct req *r);
-	enum role role;
+	enum role role; /* ROLE_PUBLIC, or the least role that may use the route */
 	unsigned flags;
 };
 

@@ -15,6 +15,7 @@
 struct slot {
 	uint64_t version; /* the number Redis holds */
 	uint64_t fetched_ms; /* when it was read; 0 means ask again */
+	uint64_t ident_epoch; /* moves on at every write, so no worker keeps an identity it remembered */
 };
 
 static struct slot *slot;
@@ -88,4 +89,17 @@ version_changed(struct req *r)
 		store((uint64_t)v, now_ms());
 	else
 		__atomic_store_n(&slot->fetched_ms, 0, __ATOMIC_RELEASE);
+}
+
+uint64_t
+version_ident_epoch(void)
+{
+	return slot != NULL ? __atomic_load_n(&slot->ident_epoch, __ATOMIC_ACQUIRE) : 0;
+}
+
+void
+version_ident_changed(void)
+{
+	if (slot != NULL)
+		__atomic_add_fetch(&slot->ident_epoch, 1, __ATOMIC_ACQ_REL);
 }

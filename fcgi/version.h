@@ -3,6 +3,8 @@
 #ifndef AIOPS_VERSION_H
 #define AIOPS_VERSION_H
 
+#include <stdint.h>
+
 struct req;
 
 /* How long a version read from Redis is trusted. Writes made on this host are seen at once
@@ -19,5 +21,11 @@ const char *version_get(struct req *r);
 /* version_changed records a write: it moves the version on in Redis and makes every worker on
  * this host ask Redis again. */
 void version_changed(struct req *r);
+
+/* version_ident_epoch says which generation of identities the workers may remember; any write on
+ * this host (a logout, a password, role or token change among them) calls version_ident_changed,
+ * after which no worker serves an identity it remembered from before. */
+uint64_t version_ident_epoch(void);
+void version_ident_changed(void);
 
 #endif

@@ -126,7 +126,7 @@ const char *
 cluster_url_ok(const char *s)
 {
 	const char *why = NULL;
-	char *scheme = NULL, *host = NULL, *user = NULL;
+	char *scheme = NULL, *host = NULL, *user = NULL, *port = NULL;
 	CURLU *u;
 
 	if (strlen(s) > 2048)
@@ -145,6 +145,9 @@ cluster_url_ok(const char *s)
 		why = "the URL has no host";
 	else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
 		why = "credentials do not belong in the URL";
+	else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && atoi(port) == 0)
+		why = "the port must be 1 to 65535";
+	curl_free(port);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(user);

@@ -2,6 +2,7 @@
 <h1><?cs if:Form.id ?>Edit <?cs var:Form.name ?><?cs else ?>Add a cluster<?cs /if ?></h1>
 <?cs if:Errors.count > 0 ?><div class="callout status-degraded" role="alert">Please correct the fields marked below.<?cs if:Errors.form ?> <?cs var:Errors.form ?><?cs /if ?></div><?cs /if ?>
 <form class="form" method="post" action="<?cs var:Form.action ?>" novalidate>
+<?cs call:csrf_field() ?>
 <div class="field<?cs if:Errors.name ?> invalid<?cs /if ?>"><label for="f-name">Name</label>
 <input id="f-name" name="name" value="<?cs var:Form.name ?>" required maxlength="63" autocomplete="off" placeholder="ocp-prod-east"<?cs if:Errors.name ?> aria-invalid="true" aria-describedby="err-name"<?cs /if ?>>
 <p class="hint">Lower-case letters, digits and '-'.</p><?cs call:field_error("name") ?></div>
@@ -32,3 +33,18 @@
 <a class="button subtle" href="<?cs if:Form.id ?>/clusters/<?cs var:Form.id ?><?cs else ?>/clusters<?cs /if ?>">Cancel</a>
 </div>
 </form>
+<?cs if:Form.id ?>
+<section class="card credentials" id="credentials">
+<h2>Credentials</h2>
+<p class="muted">Stored sealed; never shown again. Type a new value to replace one, tick remove to delete it, leave a field empty to keep it.</p>
+<form class="form" method="post" action="/clusters/<?cs var:Form.id ?>/credentials" autocomplete="off">
+<?cs call:csrf_field() ?>
+<?cs each:c = Creds ?><div class="field cred">
+<label for="c-<?cs var:c.kind ?>"><?cs var:c.label ?> <?cs if:c.set == "1" ?><span class="badge status-ready">set</span><?cs else ?><span class="badge status-unknown">not set</span><?cs /if ?></label>
+<?cs if:c.kind == "ca_bundle" ?><textarea id="c-<?cs var:c.kind ?>" name="<?cs var:c.kind ?>" rows="3" placeholder="-----BEGIN CERTIFICATE-----"></textarea><?cs else ?><input id="c-<?cs var:c.kind ?>" name="<?cs var:c.kind ?>" type="password" autocomplete="new-password"><?cs /if ?>
+<?cs if:c.set == "1" ?><label class="check"><input type="checkbox" name="remove_<?cs var:c.kind ?>" value="1"> remove</label><?cs /if ?>
+</div><?cs /each ?>
+<div class="form-actions"><button type="submit" class="button primary">Save credentials</button></div>
+</form>
+</section>
+<?cs /if ?>

@@ -2,7 +2,7 @@
 <?cs # Cluster ids are UUIDs from PostgreSQL: safe in a URL as they are, so no url_escape. ?>
 <div class="page-head">
 <h1>Clusters</h1>
-<a class="button primary" href="/clusters/new">Add cluster</a>
+<?cs if:Session.is_admin ?><a class="button primary" href="/clusters/new">Add cluster</a><?cs /if ?>
 </div>
 <form class="filters" method="get" action="/clusters" role="search">
 <label class="filter-q">Search <input type="search" name="q" value="<?cs var:Filter.q ?>" placeholder="name, display name or region"></label>

@@ -2,12 +2,12 @@
 <?cs # Cluster ids are UUIDs from PostgreSQL: safe in a URL as they are, so no url_escape. ?>
 <div class="page-head">
 <h1><?cs var:Cluster.name ?> <?cs call:status_badge(Cluster.status) ?></h1>
-<div class="actions">
+<?cs if:Session.is_admin ?><div class="actions">
 <a class="button" href="/clusters/<?cs var:Cluster.id ?>/edit">Edit</a>
 <form method="post" action="/clusters/<?cs var:Cluster.id ?>/delete" class="inline" data-confirm="Delete cluster <?cs var:Cluster.name ?>? This cannot be undone.">
-<button type="submit" class="button danger">Delete</button>
+<?cs call:csrf_field() ?><button type="submit" class="button danger">Delete</button>
 </form>
-</div>
+</div><?cs /if ?>
 </div>
 <?cs if:Cluster.display_name ?><p class="lead"><?cs var:Cluster.display_name ?></p><?cs /if ?>
 <?cs if:Cluster.status_reason ?><div class="callout status-<?cs var:Cluster.status ?>"><?cs var:Cluster.status_reason ?></div><?cs /if ?>

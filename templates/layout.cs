@@ -16,7 +16,14 @@
 <nav class="nav" aria-label="Main">
 <a href="/"<?cs if:Page.Nav == "home" ?> class="active" aria-current="page"<?cs /if ?>>Fleet</a>
 <a href="/clusters"<?cs if:Page.Nav == "clusters" ?> class="active" aria-current="page"<?cs /if ?>>Clusters</a>
+<?cs if:Session.is_admin ?><a href="/admin/users"<?cs if:Page.Nav == "users" ?> class="active" aria-current="page"<?cs /if ?>>Users</a>
+<a href="/admin/audit"<?cs if:Page.Nav == "audit" ?> class="active" aria-current="page"<?cs /if ?>>Audit</a><?cs /if ?>
 </nav>
+<?cs if:Session.user ?><div class="user-box">
+<a class="user-name" href="/settings" title="Your settings and API tokens"><?cs var:Session.user ?></a>
+<span class="badge role-<?cs var:Session.role ?>" title="Your role"><?cs var:Session.role ?></span>
+<?cs if:Session.via == "session" ?><form method="post" action="/logout" class="inline"><input type="hidden" name="csrf_token" value="<?cs var:Session.csrf ?>"><button type="submit" class="small" id="logout">Log out</button></form><?cs /if ?>
+</div><?cs /if ?>
 <button id="theme-toggle" class="theme-toggle" type="button" aria-label="Switch between light and dark theme" title="Switch theme"><svg class="theme-icon theme-icon-moon" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M20.5 14.1A8.5 8.5 0 1 1 9.9 3.5a6.6 6.6 0 0 0 10.6 10.6z"/></svg><svg class="theme-icon theme-icon-sun" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="12" cy="12" r="4.2"/><path d="M12 2v2.2M12 19.8V22M4.9 4.9l1.6 1.6M17.5 17.5l1.6 1.6M2 12h2.2M19.8 12H22M4.9 19.1l1.6-1.6M17.5 6.5l1.6-1.6"/></svg></button>
 </header>
 <main id="main">

@@ -100,7 +100,20 @@ server {
 db.conninfo = host=$pg/sock dbname=aiops user=aiops
 redis.socket = $dir/redis/redis.sock
 log.level = ${AIOPS_LOG_LEVEL:-info}
+# The stack serves plain HTTP on loopback: the browser would drop a Secure cookie there.
+session.secure_cookie = 0
+secrets.key_file = $dir/aiops.key
+auth.proxy {
+  enabled = ${AIOPS_PROXY_AUTH:-0}
+  admin_groups = aiops-admins
+  operator_groups = aiops-operators
+  viewer_groups = aiops-viewers
+}
 CONF
+	# The key that seals cluster credentials: 32 random bytes in hex, readable by the owner only.
+	if [ ! -s "$dir/aiops.key" ]; then
+		(umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$dir/aiops.key.new" && mv "$dir/aiops.key.new" "$dir/aiops.key")
+	fi
 }
 
 stack_start_fcgi() {
@@ -139,7 +152,12 @@ stack_start_nginx() {
 		-e "s#/usr/local/share/aiops/#$ROOT/#g" \
 		-e "s#listen 80;#listen 127.0.0.1:$port;#" \
 		-e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" \
+		-e "s#include aiops_fastcgi.conf;#include $dir/nginx/aiops_fastcgi.conf;#" \
+		-e "s#rate=10r/m;#rate=${AIOPS_LOGIN_RATE:-10r/m};#" \
+		-e "s#rate=50r/s;#rate=${AIOPS_API_RATE:-50r/s};#" \
+		-e "s@# 10.0.0.5 1;.*@${AIOPS_TRUSTED_PROXY:+$AIOPS_TRUSTED_PROXY 1;}@" \
 		"$ROOT/nginx/aiops.conf" >"$dir/nginx/aiops.conf"
+	cp "$ROOT/nginx/aiops_fastcgi.conf" "$dir/nginx/aiops_fastcgi.conf"
 	{
 		[ "$(id -u)" -eq 0 ] && echo "user root;"
 		cat <<CONF

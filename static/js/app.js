@@ -111,6 +111,20 @@
 		window.history.replaceState(null, "", window.location.pathname + (q ? "?" + q : "") + window.location.hash);
 	}
 
+	/* copyButton puts the text of the element named by data-copy on the clipboard. */
+	function copyButton(e) {
+		var b = e.target.closest ? e.target.closest("button[data-copy]") : null;
+		if (!b) return;
+		var el = document.getElementById(b.getAttribute("data-copy"));
+		if (!el || !navigator.clipboard) return;
+		navigator.clipboard.writeText(el.textContent).then(function () {
+			b.textContent = "Copied";
+		}, function () {
+			b.textContent = "Select and copy";
+		});
+	}
+
+	document.addEventListener("click", copyButton);
 	document.addEventListener("submit", confirmSubmit);
 	document.addEventListener("submit", cleanFilters);
 	document.addEventListener("change", autoFilter);

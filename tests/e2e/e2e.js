@@ -1,5 +1,7 @@
-// e2e.js: drives Debian's Chromium through the pages as an operator would: add a cluster with the
-// form, find it in the list with filters and search, switch the theme, delete it. Any console
+// e2e.js: drives Debian's Chromium through the pages as an operator would: log in with the
+// one-time password and change it, add a cluster with the form, find it in the list with filters
+// and search, switch the theme, delete it, make and revoke an API token, add a viewer who sees no
+// admin buttons, log out. Any console
 // error (a CSP violation, a script error, a missing file) fails the step it happened in.
 // Usage: node e2e.js BASE_URL OUT_DIR PROFILE_DIR
 "use strict";
@@ -17,6 +19,13 @@ if (!BASE || !OUT || !PROFILE) {
 	process.exit(2);
 }
 const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const OTP = process.env.AIOPS_E2E_OTP;
+if (!OTP) {
+	console.error("AIOPS_E2E_OTP must hold the admin's one-time password");
+	process.exit(2);
+}
+const ADMIN_PW = "e2e admin pass phrase " + Math.random().toString(36).slice(2);
+const VIEWER_PW = "e2e viewer pass phrase " + Math.random().toString(36).slice(2);
 const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
 	"--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
@@ -80,6 +89,62 @@ async function submitForm(expectUrl) {
 
 const steps = [];
 const step = (name, fn) => steps.push({ name, fn });
+
+// login fills the login form and submits it; resolves to the response of the POST.
+async function login(user, password) {
+	await page.fill("#f-username", user);
+	await page.fill("#f-password", password);
+	return submitForm();
+}
+
+// changePassword fills the settings page's password form.
+async function changePassword(current, next) {
+	await page.fill("#f-current", current);
+	await page.fill("#f-new", next);
+	await page.fill("#f-confirm", next);
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === "POST" && r.request().isNavigationRequest()),
+		page.click("#password button[type=submit]"),
+	]);
+	await page.waitForLoadState("load");
+	return resp;
+}
+
+step("an anonymous visit lands on the login page", async () => {
+	await goto("/clusters");
+	assert.match(page.url(), /\/login\?next=%2Fclusters$/);
+	assert.equal(await page.locator(".user-box").count(), 0, "nobody is shown as logged in");
+	await shot("00-login");
+});
+
+step("a wrong password is refused without saying which part was wrong", async () => {
+	expectFailure("/login");
+	const resp = await login("admin", "not the password");
+	assert.equal(resp.status(), 401);
+	assert.match(await page.textContent("#login-error"), /user name or password is wrong/);
+	assert.equal(await page.inputValue("#f-username"), "admin", "the name is kept");
+});
+
+step("the one-time password logs in and asks for a new password first", async () => {
+	await login("admin", OTP);
+	await page.waitForURL(/\/settings\?must_change=1$/);
+	assert.ok(await page.isVisible("#must-change"));
+	await goto("/clusters");
+	assert.match(page.url(), /\/settings\?must_change=1$/, "other pages wait until it is changed");
+});
+
+step("a common password is refused, a good one is taken", async () => {
+	expectFailure("/settings/password");
+	let resp = await changePassword(OTP, "password1");
+	assert.equal(resp.status(), 422);
+	assert.match(await page.textContent("#password .callout"), /common/i);
+	resp = await changePassword(OTP, ADMIN_PW);
+	assert.equal(resp.status(), 303);
+	assert.match(page.url(), /\/settings\?changed=1$/);
+	assert.equal(await page.textContent(".user-box .user-name"), "admin");
+	assert.equal(await page.textContent(".user-box .badge"), "admin");
+	await shot("01-settings");
+});
 
 step("the dashboard renders in the OS theme with its script and style", async () => {
 	await goto("/");
@@ -269,6 +334,72 @@ step("delete asks first: cancel keeps the cluster, accept deletes it", async () 
 	// Gone for good: its page is a 404 now.
 	await goto(`/clusters/${clusterId}`, 404);
 	clusterId = null;
+});
+
+step("a token is made, shown once, works for a program, and is revoked", async () => {
+	await goto("/settings");
+	await page.fill("#t-name", "e2e-" + TAG);
+	await page.selectOption("#t-role", "viewer");
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === "POST" && r.request().isNavigationRequest()),
+		page.click("#tokens button[type=submit]"),
+	]);
+	assert.equal(resp.status(), 201);
+	await page.waitForLoadState("load");
+	const token = (await page.textContent("#new-token")).trim();
+	assert.match(token, /^aiops_[A-Za-z0-9_-]{43}$/);
+	await shot("11-token");
+	let me = await fetch(url("/api/v1/me"), { headers: { Authorization: "Bearer " + token } });
+	assert.equal(me.status, 200);
+	assert.equal((await me.json()).role, "viewer");
+	await goto("/settings");
+	assert.equal(await page.locator("#new-token").count(), 0, "the token is not shown again");
+	const row = page.locator("#token-table tbody tr", { hasText: "e2e-" + TAG });
+	page.once("dialog", (d) => d.accept());
+	await Promise.all([page.waitForURL(/revoked=1/), row.locator("button.danger").click()]);
+	assert.equal(await page.locator("#token-table tbody tr.revoked", { hasText: "e2e-" + TAG }).count(), 1);
+	me = await fetch(url("/api/v1/me"), { headers: { Authorization: "Bearer " + token } });
+	assert.equal(me.status, 401, "a revoked token stops working");
+});
+
+let viewerOtp = null;
+step("an admin adds a viewer and hands over a one-time password", async () => {
+	await goto("/admin/users");
+	await page.fill("#u-name", "viewer-" + TAG.slice(0, 8));
+	await page.selectOption("#u-role", "viewer");
+	const [resp] = await Promise.all([
+		page.waitForResponse((r) => r.request().method() === "POST" && r.request().isNavigationRequest()),
+		page.click("form.inline-form button[type=submit]"),
+	]);
+	assert.equal(resp.status(), 201);
+	await page.waitForLoadState("load");
+	viewerOtp = (await page.textContent("#otp")).trim();
+	assert.ok(viewerOtp.length >= 20);
+	await shot("12-users");
+	await goto("/admin/audit");
+	assert.ok(await page.locator("#audit-table tbody tr", { hasText: "user.create" }).count() >= 1,
+	    "the audit page shows the new user");
+	await shot("13-audit");
+});
+
+step("logging out ends the session", async () => {
+	await Promise.all([page.waitForURL(/\/login\?bye=1$/), page.click("#logout")]);
+	await goto("/clusters");
+	assert.match(page.url(), /\/login\?next=/, "the pages ask to log in again");
+});
+
+step("a viewer sees no admin buttons, and the server refuses them anyway", async () => {
+	await login("viewer-" + TAG.slice(0, 8), viewerOtp);
+	await page.waitForURL(/must_change=1/);
+	await changePassword(viewerOtp, VIEWER_PW);
+	await goto("/clusters");
+	assert.equal(await page.textContent(".user-box .badge"), "viewer");
+	assert.equal(await page.locator('a[href="/clusters/new"]').count(), 0, "no Add cluster");
+	assert.equal(await page.locator('nav a[href="/admin/users"]').count(), 0, "no Users page in the menu");
+	await goto("/clusters/new", 403);
+	await shot("14-viewer-forbidden");
+	await goto("/clusters");
+	await Promise.all([page.waitForURL(/\/login\?bye=1$/), page.click("#logout")]);
 });
 
 async function main() {

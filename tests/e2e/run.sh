@@ -53,6 +53,9 @@ if ! stack_start "$DIR" "$PORT" >"$DIR/start.log" 2>&1; then
 	fail "the stack did not start"
 fi
 stack_ctl "$DIR" migrate --dir "$ROOT/sql" >/dev/null || fail "migrations failed"
+# The first admin, as ./dev up makes it: a one-time password to change at the first login.
+AIOPS_E2E_OTP=$(stack_ctl "$DIR" user add admin --role admin) || fail "aiopsctl user add failed"
+export AIOPS_E2E_OTP
 
 mkdir -p "$HERE/out"
 rm -f "$HERE"/out/*.png

@@ -16,14 +16,33 @@ LAST_REQ=""
 
 # ---- Requests ----
 
+# Who the requests are: AUTH=token (the default: the suite's admin token, made by run.sh), anon
+# (nothing), session (the cookie jar of session_login), or bearer (the token in BEARER). Set it for
+# one call with `AUTH=anon get /`.
+JAR=$SCRATCH/cookies
+CSRF=""
+
+# auth_args: the curl arguments for AUTH, in the array AUTH_ARGS.
+auth_args() {
+	case ${AUTH:-token} in
+	token) AUTH_ARGS=(-H "Authorization: Bearer $ADMIN_TOKEN") ;;
+	bearer) AUTH_ARGS=(-H "Authorization: Bearer $BEARER") ;;
+	session) AUTH_ARGS=(-b "$JAR" -c "$JAR") ;;
+	*) AUTH_ARGS=() ;;
+	esac
+}
+
 # req METHOD PATH [CURL-ARGS...]: one request through nginx. Sets STATUS to the status code, or
 # to "curlN" (curl's exit code N) when the response did not arrive whole; and BODY. The headers
 # stay in HDR_FILE for header().
 req() {
 	local method=$1 path=$2 rc=0
 	local how=(-X "$method")
+	local AUTH_ARGS=()
 
 	shift 2
+	auth_args
+	set -- "${AUTH_ARGS[@]}" "$@"
 	[ "$method" = HEAD ] && how=(-I)
 	LAST_REQ="$method $path"
 	: >"$HDR_FILE"
@@ -44,9 +63,41 @@ json() {
 	req "$method" "$path" -H 'Content-Type: application/json' --data-binary "$body" "$@"
 }
 
-# form PATH URLENCODED-BODY: post a browser form.
+# form PATH URLENCODED-BODY: post a browser form as a logged-in browser would: with the session
+# cookie (logging in as the suite's admin first when this file has no session) and the CSRF token.
 form() {
-	req POST "$1" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$2"
+	[ -s "$JAR" ] && [ -n "$CSRF" ] || session_login "$TEST_ADMIN" "$TEST_PASSWORD" >/dev/null
+	AUTH=session req POST "$1" -H 'Content-Type: application/x-www-form-urlencoded' \
+		--data-binary "$2${2:+&}csrf_token=$(urlenc "$CSRF")"
+}
+
+# raw_form PATH URLENCODED-BODY [CURL-ARGS...]: post a form with the session but no CSRF token
+# added (the caller puts in what it wants).
+raw_form() {
+	local path=$1 body=$2
+
+	shift 2
+	AUTH=session req POST "$path" -H 'Content-Type: application/x-www-form-urlencoded' --data-binary "$body" "$@"
+}
+
+# csrf_of_body: the csrf_token of the first form in the last body.
+csrf_of_body() { sed -n 's/.*name="csrf_token" value="\([^"]*\)".*/\1/p' "$BODY_FILE" | head -n 1; }
+
+# session_login USER PASSWORD: log in through the login page into this file's cookie jar (a new
+# one) and set CSRF to the session's token. Returns non-zero when the login did not succeed.
+session_login() {
+	local t
+
+	rm -f "$JAR"
+	CSRF=""
+	AUTH=session get /login
+	t=$(csrf_of_body)
+	AUTH=session req POST /login -H 'Content-Type: application/x-www-form-urlencoded' \
+		--data-binary "username=$(urlenc "$1")&password=$(urlenc "$2")&csrf_token=$(urlenc "$t")"
+	[ "$STATUS" = 303 ] || return 1
+	AUTH=session get /settings
+	CSRF=$(csrf_of_body)
+	[ -n "$CSRF" ]
 }
 
 # urlenc TEXT: TEXT percent-encoded for a query string or a form.
@@ -78,6 +129,7 @@ burst() {
 		i=$((i + 1))
 		[ "$i" -gt 1 ] && echo next
 		printf 'url = "%s%s"\nmax-time = %s\n' "$BASE" "$p" "${BURST_MAX_TIME:-30}"
+		[ "${AUTH:-token}" = token ] && printf 'header = "Authorization: Bearer %s"\n' "$ADMIN_TOKEN"
 		if [ -n "$dir" ]; then printf 'output = "%s/%d"\n' "$dir" "$i"; else echo 'output = "/dev/null"'; fi
 		printf 'write-out = "%%{http_code} %%{exitcode} %%{time_total} %%{url}\\n"\n'
 	done >"$cfg"
@@ -101,6 +153,7 @@ post_many() {
 		[ "$i" -gt 1 ] && echo next
 		printf 'url = "%s%s"\nmax-time = 30\nrequest = "POST"\n' "$BASE" "$path"
 		printf 'header = "Content-Type: application/json"\ndata-binary = "@%s"\n' "$cfg.$i"
+		printf 'header = "Authorization: Bearer %s"\n' "$ADMIN_TOKEN"
 		printf 'output = "/dev/null"\nwrite-out = "%%{http_code} %%{exitcode}\\n"\n'
 	done >"$cfg"
 	curl --no-progress-meter -Z --parallel-immediate --parallel-max "$par" -K "$cfg" >"$cfg.out" 2>"$cfg.err" || true
@@ -311,7 +364,8 @@ fetch_metrics() {
 fleet_total() {
 	local n
 
-	n=$(curl -fsS --max-time 30 "$BASE/api/v1/fleet/summary" | jq -e .total 2>/dev/null)
+	n=$(curl -fsS --max-time 30 -H "Authorization: Bearer $ADMIN_TOKEN" "$BASE/api/v1/fleet/summary" |
+		jq -e .total 2>/dev/null)
 	if [ -z "$n" ]; then
 		fail "GET /api/v1/fleet/summary for the total" >&2
 		echo "unknown"

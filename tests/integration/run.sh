@@ -20,6 +20,11 @@ ONLY=("$@")
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 export ROOT BUILD PGBIN
 export STACK_FAST=1
+# Logins are limited to 10 a minute and the API to 50 a second per address in deploys; the suite
+# makes more from one address, so its nginx allows more (test_95 still meets the login limit).
+export AIOPS_LOGIN_RATE=120r/m AIOPS_API_RATE=5000r/s
+# The trusted-proxy login is on, for 127.0.0.2 only (test_95 plays the proxy from there).
+export AIOPS_PROXY_AUTH=1 AIOPS_TRUSTED_PROXY=127.0.0.2
 
 missing=""
 for tool in curl jq nginx redis-server redis-cli promtool pgrep "$PGBIN/pg_ctl" "$BUILD/fcgi/aiops-fcgi" \
@@ -126,6 +131,18 @@ if ! stack_ctl "$STACK_DIR" migrate --dir "$ROOT/sql" >"$WORK/migrate.log" 2>&1;
 	summary
 	exit 1
 fi
+# The suite acts as an admin: by API token, and in a browser session where a test posts forms.
+TEST_ADMIN=itadmin
+TEST_PASSWORD="integration pass phrase $RANDOM"
+if ! printf '%s\n' "$TEST_PASSWORD" | stack_ctl "$STACK_DIR" user add "$TEST_ADMIN" --role admin --password-stdin \
+	>"$WORK/admin.log" 2>&1 ||
+	! ADMIN_TOKEN=$(stack_ctl "$STACK_DIR" token create --user "$TEST_ADMIN" --name integration 2>>"$WORK/admin.log"); then
+	record "not ok" "the suite's admin and its token are made with aiopsctl"
+	sed 's/^/#   /' "$WORK/admin.log"
+	summary
+	exit 1
+fi
+export TEST_ADMIN TEST_PASSWORD ADMIN_TOKEN
 
 # wanted NAME: whether test file NAME is selected.
 wanted() {

@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "identity.h"
 #include "route.h"
 
 #ifndef OPENAPI_PATH
@@ -17,8 +18,6 @@
 /* The HTTP methods an OpenAPI path item can hold, in its lower-case spelling. */
 static const char *const oa_methods[] = { "get", "put", "post", "delete", "options", "head", "patch", "trace",
 	NULL };
-
-static const char *const role_names[ROLE__MAX] = { "public", "viewer", "operator", "admin" };
 
 static json_t *doc;
 
@@ -57,6 +56,16 @@ lower(const char *method, char *out, size_t n)
 	out[i] = '\0';
 }
 
+/* paths returns the document's paths object, failing the test cleanly when there is none. */
+static json_t *
+paths(void)
+{
+	json_t *p = json_object_get(doc, "paths");
+
+	ck_assert_msg(json_is_object(p), "%s has no paths object", OPENAPI_PATH);
+	return p;
+}
+
 /* operation returns the OpenAPI operation for the table row, or NULL (borrowed from doc). */
 static json_t *
 operation(const struct route *rt)
@@ -64,7 +73,7 @@ operation(const struct route *rt)
 	char m[16];
 
 	lower(rt->method, m, sizeof(m));
-	return json_object_get(json_object_get(json_object_get(doc, "paths"), rt->pattern), m);
+	return json_object_get(json_object_get(paths(), rt->pattern), m);
 }
 
 /* resolve follows a local reference "#/a/b" through doc (JSON pointer, with ~0 and ~1); NULL when
@@ -109,8 +118,12 @@ deref(json_t *v)
 
 START_TEST(test_document_is_openapi_303)
 {
+	const char *v;
+
 	ck_assert_msg(json_is_object(doc), "the document is not a JSON object");
-	ck_assert_str_eq(json_string_value(json_object_get(doc, "openapi")), "3.0.3");
+	v = json_string_value(json_object_get(doc, "openapi"));
+	ck_assert_msg(
+	    v != NULL && strcmp(v, "3.0.3") == 0, "openapi is %s, not 3.0.3", v != NULL ? v : "missing");
 	ck_assert_msg(
 	    json_is_string(json_object_get(json_object_get(doc, "info"), "title")), "info.title missing");
 	ck_assert_msg(json_is_object(json_object_get(doc, "paths")), "paths missing");
@@ -145,7 +158,7 @@ START_TEST(test_every_documented_route_exists)
 	json_t *item;
 	int count = 0;
 
-	json_object_foreach (json_object_get(doc, "paths"), path, item) {
+	json_object_foreach (paths(), path, item) {
 		for (int m = 0; oa_methods[m] != NULL; m++) {
 			size_t i;
 			char lm[16];
@@ -178,14 +191,15 @@ START_TEST(test_roles_and_bodies_match_the_table)
 
 	for (size_t i = 0; i < n; i++) {
 		json_t *op = operation(&t[i]), *body;
-		const char *role;
+		const char *role, *want = role_name(t[i].role);
 
-		if (!documented(&t[i]) || op == NULL)
+		/* A row missing from the document is test_every_api_route_is_documented's to report. */
+		if (!documented(&t[i]) || !json_is_object(op))
 			continue;
 		role = json_string_value(json_object_get(op, "x-aiops-role"));
-		if (role == NULL || strcmp(role, role_names[t[i].role]) != 0)
+		if (role == NULL || strcmp(role, want) != 0)
 			buf_printf(&wrong, "\n  %s %s: x-aiops-role is %s, the table says %s", t[i].method,
-			    t[i].pattern, role != NULL ? role : "missing", role_names[t[i].role]);
+			    t[i].pattern, role != NULL ? role : "missing", want);
 		body = json_object_get(json_object_get(deref(json_object_get(op, "requestBody")), "content"),
 		    "application/json");
 		if ((t[i].flags & RF_BODY_JSON) && body == NULL)
@@ -262,7 +276,7 @@ START_TEST(test_path_parameters_are_declared)
 	const char *path;
 	json_t *item;
 
-	json_object_foreach (json_object_get(doc, "paths"), path, item) {
+	json_object_foreach (paths(), path, item) {
 		for (int m = 0; oa_methods[m] != NULL; m++) {
 			json_t *op = json_object_get(item, oa_methods[m]);
 
@@ -286,6 +300,78 @@ START_TEST(test_path_parameters_are_declared)
 }
 END_TEST
 
+/* has_response says whether op documents an answer with this status. */
+static int
+has_response(json_t *op, const char *status)
+{
+	return json_is_object(deref(json_object_get(json_object_get(op, "responses"), status)));
+}
+
+START_TEST(test_security_schemes_are_declared)
+{
+	json_t *schemes = json_object_get(json_object_get(doc, "components"), "securitySchemes");
+	json_t *security = json_object_get(doc, "security");
+	const char *names[] = { "bearerAuth", "sessionCookie" };
+	json_t *s, *req;
+	size_t i;
+
+	ck_assert_msg(json_is_object(schemes), "components.securitySchemes missing");
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		int listed = 0;
+
+		ck_assert_msg(json_is_object(json_object_get(schemes, names[k])),
+		    "components.securitySchemes.%s missing", names[k]);
+		json_array_foreach (security, i, req)
+			if (json_object_get(req, names[k]) != NULL)
+				listed = 1;
+		ck_assert_msg(listed, "the top-level security does not list %s", names[k]);
+	}
+	s = json_object_get(schemes, "bearerAuth");
+	ck_assert_msg(json_is_string(json_object_get(s, "scheme")) &&
+		strcmp(json_string_value(json_object_get(s, "scheme")), "bearer") == 0,
+	    "bearerAuth is not an http bearer scheme");
+	s = json_object_get(schemes, "sessionCookie");
+	ck_assert_msg(json_is_string(json_object_get(s, "in")) &&
+		strcmp(json_string_value(json_object_get(s, "in")), "cookie") == 0,
+	    "sessionCookie is not a cookie");
+}
+END_TEST
+
+/* Public operations say so with security: []; every other one documents 401 and 403, and every
+ * operation under /api/ documents nginx's 429. */
+START_TEST(test_auth_answers_are_documented)
+{
+	size_t n;
+	const struct route *t = route_table(&n);
+	struct buf wrong = { 0 };
+
+	for (size_t i = 0; i < n; i++) {
+		json_t *op = operation(&t[i]), *sec;
+
+		if (!documented(&t[i]) || !json_is_object(op))
+			continue;
+		sec = json_object_get(op, "security");
+		if (t[i].role == ROLE_PUBLIC) {
+			if (!json_is_array(sec) || json_array_size(sec) != 0)
+				buf_printf(&wrong, "\n  %s %s is public but lacks security: []", t[i].method,
+				    t[i].pattern);
+		} else {
+			if (json_is_array(sec) && json_array_size(sec) == 0)
+				buf_printf(&wrong, "\n  %s %s needs a role but says security: []",
+				    t[i].method, t[i].pattern);
+			if (!has_response(op, "401") || !has_response(op, "403"))
+				buf_printf(&wrong, "\n  %s %s needs a role but does not document 401 and 403",
+				    t[i].method, t[i].pattern);
+		}
+		if (strncmp(t[i].pattern, "/api/", 5) == 0 && !has_response(op, "429"))
+			buf_printf(&wrong, "\n  %s %s is under /api/ but does not document 429", t[i].method,
+			    t[i].pattern);
+	}
+	ck_assert_msg(wrong.len == 0, "%s:%s", OPENAPI_PATH, buf_cstr(&wrong));
+	buf_free(&wrong);
+}
+END_TEST
+
 static Suite *
 openapi_suite(void)
 {
@@ -298,6 +384,8 @@ openapi_suite(void)
 	tcase_add_test(core, test_every_api_route_is_documented);
 	tcase_add_test(core, test_every_documented_route_exists);
 	tcase_add_test(core, test_roles_and_bodies_match_the_table);
+	tcase_add_test(core, test_security_schemes_are_declared);
+	tcase_add_test(core, test_auth_answers_are_documented);
 	tcase_add_test(errors, test_every_reference_resolves);
 	tcase_add_test(errors, test_path_parameters_are_declared);
 	suite_add_tcase(s, core);

@@ -1,0 +1,436 @@
+/* ident.c: who is asking (token, trusted proxy, session cookie), and whether they may. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "arena.h"
+#include "audit.h"
+#include "auth.h"
+#include "cfg.h"
+#include "ident.h"
+#include "log.h"
+#include "req.h"
+#include "route.h"
+#include "tpl.h"
+#include "version.h"
+#include "user.h"
+
+#define LOGIN_COOKIE_SECURE "__Host-aiops_login"
+#define LOGIN_COOKIE_PLAIN "aiops_login"
+
+static bool
+secure_cookies(void)
+{
+	return cfg_int("session.secure_cookie") != 0;
+}
+
+const char *
+ident_session_cookie(void)
+{
+	return secure_cookies() ? "__Host-aiops_session" : "aiops_session";
+}
+
+static const char *
+login_cookie(void)
+{
+	return secure_cookies() ? LOGIN_COOKIE_SECURE : LOGIN_COOKIE_PLAIN;
+}
+
+void
+ident_set_cookie(struct req *r, const char *name, const char *value, long max_age)
+{
+	req_header_out(r, "Set-Cookie",
+	    arena_printf(r->a, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s", name,
+		value != NULL ? value : "", value != NULL ? max_age : 0L,
+		secure_cookies() ? "; Secure" : ""));
+}
+
+int
+ident_login(struct req *r, const struct user *u)
+{
+	char *sid;
+	struct identity *id;
+	enum err e = session_create(r->w->db, r->w->rds, r->a, u, r->remote_addr, &sid, &id);
+
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "starting a session");
+	r->id = id;
+	ident_set_cookie(r, ident_session_cookie(), sid, cfg_int("session.absolute_seconds"));
+	ident_set_cookie(r, login_cookie(), NULL, 0);
+	return 0;
+}
+
+const char *
+ident_login_token(struct req *r)
+{
+	const char *have = kv_get(&r->cookies, login_cookie());
+	char *fresh;
+
+	if (have != NULL && auth_secret_format_ok(have))
+		return have;
+	fresh = arena_alloc(r->a, AUTH_SECRET_CHARS + 1);
+	auth_random_secret(fresh);
+	ident_set_cookie(r, login_cookie(), fresh, 3600);
+	return fresh;
+}
+
+void
+ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details)
+{
+	struct audit_entry e = { 0 };
+
+	e.actor = r->id != NULL ? r->id->username : actor != NULL ? actor : "anonymous";
+	e.actor_id = r->id != NULL ? r->id->user_id : NULL;
+	e.role = r->id != NULL ? role_name(r->id->role) : "";
+	e.action = action;
+	e.target = target != NULL ? target : "";
+	e.details = details;
+	e.client_addr = r->remote_addr != NULL ? r->remote_addr : "";
+	e.request_id = r->request_id;
+	if (audit_append(r->w->db, r->a, &e) != ERR_OK)
+		log_error(r->request_id, "audit: could not record %s on %s", action, e.target);
+}
+
+/* proxy_role maps the proxy's comma-separated groups to the highest role they grant, or -1. */
+static int
+proxy_role(const char *groups)
+{
+	static const struct {
+		const char *key;
+		enum role role;
+	} map[] = {
+		{ "auth.proxy.admin_groups", ROLE_ADMIN },
+		{ "auth.proxy.operator_groups", ROLE_OPERATOR },
+		{ "auth.proxy.viewer_groups", ROLE_VIEWER },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		const char *want = cfg_str(map[i].key);
+
+		for (const char *g = groups; g != NULL && *g != '\0';) {
+			size_t n = strcspn(g, ",");
+			const char *w = want;
+
+			while (n > 0 && g[0] == ' ')
+				g++, n--;
+			while (w != NULL && *w != '\0') {
+				size_t m = strcspn(w, ",");
+
+				while (m > 0 && w[0] == ' ')
+					w++, m--;
+				if (m == n && n > 0 && strncmp(g, w, n) == 0)
+					return (int)map[i].role;
+				w += m;
+				if (*w == ',')
+					w++;
+			}
+			g += n;
+			if (*g == ',')
+				g++;
+		}
+	}
+	return -1;
+}
+
+/* Each worker remembers the identities it looked up for IDENT_CACHE_MS, so that a page or
+ * /auth/check costs no round trip at all. An entry is named by the digest of the credential and
+ * dropped when any write on this host moves the epoch on (version_ident_changed): a logout,
+ * revocation or disabling made here takes effect at once, one made on another host or with
+ * aiopsctl within IDENT_CACHE_MS. */
+#define IDENT_CACHE_MS 2000
+#define IDENT_CACHE_SLOTS 64
+
+struct ident_slot {
+	char digest[65];
+	uint64_t epoch, until_ms;
+	enum role role;
+	enum identity_via via;
+	bool must_change;
+	char user_id[40], username[72], csrf[48], token_id[40];
+};
+
+static struct ident_slot ident_cache[IDENT_CACHE_SLOTS];
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static struct ident_slot *
+slot_for(const char *digest)
+{
+	unsigned h = 0;
+
+	for (const char *p = digest; *p != '\0' && p < digest + 8; p++)
+		h = h * 31 + (unsigned char)*p;
+	return &ident_cache[h % IDENT_CACHE_SLOTS];
+}
+
+/* remembered fills r->id from the cache; false when there is no live entry for digest. */
+static bool
+remembered(struct req *r, const char *digest)
+{
+	struct ident_slot *s = slot_for(digest);
+	struct identity *id;
+
+	if (strcmp(s->digest, digest) != 0 || s->epoch != version_ident_epoch() || mono_ms() >= s->until_ms)
+		return false;
+	id = arena_zalloc(r->a, sizeof(*id));
+	id->user_id = arena_strdup(r->a, s->user_id);
+	id->username = arena_strdup(r->a, s->username);
+	id->role = s->role;
+	id->via = s->via;
+	id->must_change_password = s->must_change;
+	if (s->via == VIA_SESSION) {
+		id->session_hash = arena_strdup(r->a, digest);
+		id->csrf = arena_strdup(r->a, s->csrf);
+	} else
+		id->token_id = s->token_id[0] != '\0' ? arena_strdup(r->a, s->token_id) : NULL;
+	r->id = id;
+	return true;
+}
+
+static void
+remember(const char *digest, const struct identity *id, uint64_t epoch)
+{
+	struct ident_slot *s = slot_for(digest);
+
+	if (id->user_id == NULL || id->username == NULL || strlen(id->user_id) >= sizeof(s->user_id) ||
+	    strlen(id->username) >= sizeof(s->username) ||
+	    (id->csrf != NULL && strlen(id->csrf) >= sizeof(s->csrf)) ||
+	    (id->token_id != NULL && strlen(id->token_id) >= sizeof(s->token_id)))
+		return;
+	memset(s, 0, sizeof(*s));
+	snprintf(s->digest, sizeof(s->digest), "%s", digest);
+	s->epoch = epoch;
+	s->until_ms = mono_ms() + IDENT_CACHE_MS;
+	s->role = id->role;
+	s->via = id->via;
+	s->must_change = id->must_change_password;
+	snprintf(s->user_id, sizeof(s->user_id), "%s", id->user_id);
+	snprintf(s->username, sizeof(s->username), "%s", id->username);
+	if (id->csrf != NULL)
+		snprintf(s->csrf, sizeof(s->csrf), "%s", id->csrf);
+	if (id->token_id != NULL)
+		snprintf(s->token_id, sizeof(s->token_id), "%s", id->token_id);
+}
+
+/* resolve sets r->id when the request proves who it is. Returns 0 (identified or anonymous), or a
+ * status already answered: 401 for a token that is malformed or not live, 503 when the servers
+ * that know cannot be reached. */
+static int
+resolve(struct req *r)
+{
+	const char *authz = req_param(r, "HTTP_AUTHORIZATION");
+	const char *sid;
+	char digest[65];
+	uint64_t epoch;
+	enum err e;
+
+	if (authz != NULL && *authz != '\0') {
+		const char *tok;
+
+		if (strncasecmp(authz, "Bearer ", 7) != 0)
+			return req_fail(r, 401, "the Authorization header must be 'Bearer aiops_...'");
+		tok = authz + 7;
+		while (*tok == ' ')
+			tok++;
+		if (!auth_token_format_ok(tok))
+			return req_fail(r, 401, "the bearer token is not an AIOps token");
+		auth_digest(tok, digest);
+		if (remembered(r, digest))
+			return 0;
+		epoch = version_ident_epoch();
+		e = token_lookup(r->w->db, r->w->rds, r->a, tok, &r->id);
+		if (e == ERR_NOTFOUND)
+			return req_fail(r, 401, "the token is unknown, revoked or expired");
+		if (e != ERR_OK)
+			return req_fail_err(r, e, "checking the token");
+		remember(digest, r->id, epoch);
+		return 0;
+	}
+	if (cfg_int("auth.proxy.enabled") != 0) {
+		/* nginx sets these only for requests from the trusted proxy, and drops client copies. */
+		const char *name = req_param(r, "AIOPS_PROXY_USER");
+
+		if (name != NULL && *name != '\0') {
+			int role = proxy_role(req_param(r, "AIOPS_PROXY_GROUPS"));
+			struct user *u;
+
+			if (role < 0)
+				return req_fail(r, 403, "the proxy's groups grant no role here");
+			e = user_proxy_sync(r->w->db, r->w->rds, r->a, name, (enum role)role, &u);
+			if (e == ERR_INPUT)
+				return req_fail(r, 403, "the proxy's user name is not a valid user name");
+			if (e == ERR_NOTFOUND)
+				return req_fail(r, 403, "this account is disabled");
+			if (e != ERR_OK)
+				return req_fail_err(r, e, "checking the proxy's user");
+			r->id = arena_zalloc(r->a, sizeof(*r->id));
+			r->id->user_id = u->id;
+			r->id->username = u->username;
+			r->id->role = u->role;
+			r->id->via = VIA_PROXY;
+			return 0;
+		}
+	}
+	sid = kv_get(&r->cookies, ident_session_cookie());
+	if (sid != NULL && *sid != '\0') {
+		if (auth_secret_format_ok(sid)) {
+			auth_digest(sid, digest);
+			if (remembered(r, digest))
+				return 0;
+		}
+		epoch = version_ident_epoch();
+		e = session_lookup(r->w->db, r->w->rds, r->a, sid, &r->id);
+		if (e == ERR_OK && auth_secret_format_ok(sid))
+			remember(digest, r->id, epoch);
+		if (e == ERR_NOTFOUND) {
+			r->id = NULL;
+			ident_set_cookie(r, ident_session_cookie(), NULL, 0); /* ended: forget it */
+		} else if (e != ERR_OK) {
+			r->id = NULL;
+			return req_fail_err(r, e, "checking the session");
+		}
+	}
+	return 0;
+}
+
+/* origin_ok says whether a browser's Origin (when it sends one) is this site: the same scheme
+ * (https when we are served over TLS) and the same host name. The port is not compared: nginx
+ * passes the Host without it (Debian's fastcgi_params sets HTTP_HOST to $host), and cookies do not
+ * tell ports apart either. */
+static bool
+origin_ok(struct req *r)
+{
+	const char *origin = req_param(r, "HTTP_ORIGIN");
+	const char *host = req_param(r, "HTTP_HOST");
+	const char *https = req_param(r, "HTTPS");
+	bool tls = https != NULL && strcmp(https, "on") == 0;
+	const char *o;
+	size_t on, hn;
+
+	if (origin == NULL)
+		return true; /* not a browser's cross-site request: the CSRF token still has to match */
+	if (host == NULL)
+		return false;
+	if (strncmp(origin, "https://", 8) == 0)
+		o = origin + 8;
+	else if (!tls && strncmp(origin, "http://", 7) == 0)
+		o = origin + 7;
+	else
+		return false;
+	on = strcspn(o, ":/");
+	hn = strcspn(host, ":");
+	return on == hn && on > 0 && strncasecmp(o, host, on) == 0 && (o[on] == '\0' || o[on] == ':');
+}
+
+static bool
+changes_state(const struct req *r)
+{
+	return strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+}
+
+/* csrf_sent returns the token a browser request carries: the X-CSRF-Token header for fetch, or
+ * the csrf_token form field. The body is read later, so the form is parsed here on demand by the
+ * dispatcher: this only looks at what is there. */
+static const char *
+csrf_sent(const struct req *r)
+{
+	const char *h = req_param(r, "HTTP_X_CSRF_TOKEN");
+
+	if (h != NULL && *h != '\0')
+		return h;
+	return kv_get(&r->form, "csrf_token");
+}
+
+int
+ident_guard(struct req *r)
+{
+	const struct route *rt = r->route;
+	int st;
+
+	if (rt->role == ROLE_PUBLIC && !(rt->flags & RF_HTML) && strcmp(rt->pattern, "/auth/check") != 0)
+		return 0; /* health, readiness, metrics: nobody's business who asks */
+	if ((st = resolve(r)) != 0) {
+		if (st == 401)
+			req_header_out(r, "WWW-Authenticate", "Bearer realm=\"aiops\"");
+		return st;
+	}
+	if (r->id != NULL && (rt->flags & RF_HTML)) {
+		struct tpl *t = r->w->tpl;
+
+		tpl_set(t, "Session.user", r->id->username);
+		tpl_set(t, "Session.role", role_name(r->id->role));
+		tpl_set(t, "Session.via",
+		    r->id->via == VIA_SESSION	  ? "session"
+			: r->id->via == VIA_PROXY ? "proxy"
+						  : "token");
+		if (r->id->csrf != NULL)
+			tpl_set(t, "Session.csrf", r->id->csrf);
+		if (r->id->role >= ROLE_OPERATOR)
+			tpl_set(t, "Session.can_operate", "1");
+		if (r->id->role >= ROLE_ADMIN)
+			tpl_set(t, "Session.is_admin", "1");
+	}
+	if (rt->role == ROLE_PUBLIC)
+		return 0;
+	if (r->id == NULL) {
+		if (rt->flags & RF_HTML) {
+			const char *next = r->path;
+
+			if (strcmp(r->method, "GET") != 0 || strcmp(next, "/") == 0)
+				return req_redirect(r, "/login");
+			return req_redirect(r, arena_printf(r->a, "/login?next=%s", url_encode(r->a, next)));
+		}
+		req_header_out(r, "WWW-Authenticate", "Bearer realm=\"aiops\"");
+		return req_fail(r, 401, "log in, or send an API token as 'Authorization: Bearer aiops_...'");
+	}
+	if (r->id->must_change_password && !(rt->flags & RF_PASSWORD_EXEMPT)) {
+		if ((rt->flags & RF_HTML) && strcmp(r->method, "GET") == 0)
+			return req_redirect(r, "/settings?must_change=1");
+		return req_fail(r, 403, "change your one-time password first");
+	}
+	if (r->id->role < rt->role)
+		return req_fail(r, 403,
+		    arena_printf(r->a, "this needs the %s role; you are %s", role_name(rt->role),
+			role_name(r->id->role)));
+	return 0;
+}
+
+/* ident_csrf is run by the dispatcher once the body is parsed: a state change made with a session
+ * cookie must come from our own pages. Tokens and the trusted proxy cannot be sent by another
+ * site, so only sessions need it. Returns 0 or 403. */
+int
+ident_csrf(struct req *r)
+{
+	const char *sent;
+
+	if (!changes_state(r))
+		return 0;
+	if (!origin_ok(r))
+		return req_fail(r, 403, "the request came from another site (Origin does not match)");
+	sent = csrf_sent(r);
+	if (r->route->flags & RF_LOGIN_CSRF) {
+		const char *want = kv_get(&r->cookies, login_cookie());
+
+		if (want == NULL || sent == NULL || !auth_equal(sent, want))
+			return req_fail(r, 403, "the login form has expired; reload the page and try again");
+		return 0;
+	}
+	if (r->id == NULL || r->id->via != VIA_SESSION)
+		return 0;
+	if (sent == NULL || r->id->csrf == NULL || !auth_equal(sent, r->id->csrf))
+		return req_fail(
+		    r, 403, "the form has expired or did not come from this site; reload and try again");
+	return 0;
+}

@@ -1,0 +1,39 @@
+/* ident.h: who is asking, and whether they may: the dispatcher's identity, role and CSRF checks. */
+#ifndef AIOPS_IDENT_H
+#define AIOPS_IDENT_H
+
+#include <stdbool.h>
+
+struct req;
+struct user;
+
+/* ident_guard establishes r->id from a bearer token, the trusted proxy or the session cookie, then
+ * enforces the route's role, the one-time-password rule, the Origin check and the CSRF token for
+ * state changes. Returns 0 to run the handler, or the status it has answered (303 to the login
+ * page for a person without a session, 401 for a program, 403, 503). */
+int ident_guard(struct req *r);
+
+/* ident_csrf runs once the body is parsed: a state change made with a session cookie must come
+ * from this site (Origin) and carry the session's CSRF token (csrf_token field or X-CSRF-Token
+ * header); a login form carries the pre-login token of its cookie. Returns 0 or 403. */
+int ident_csrf(struct req *r);
+
+/* ident_session_cookie names the session cookie: __Host-aiops_session, or aiops_session when the
+ * dev stack serves plain HTTP on loopback (session.secure_cookie = 0). */
+const char *ident_session_cookie(void);
+
+/* ident_set_cookie adds a Set-Cookie for name=value (value NULL clears it) with the attributes
+ * every cookie of ours carries: Path=/, HttpOnly, SameSite=Lax, and Secure outside the dev stack. */
+void ident_set_cookie(struct req *r, const char *name, const char *value, long max_age);
+
+/* ident_login starts a session for u: a new id in a new cookie (rotated at every login). */
+int ident_login(struct req *r, const struct user *u);
+
+/* ident_login_token returns the pre-login form token, setting its cookie when there is none. */
+const char *ident_login_token(struct req *r);
+
+/* ident_audit appends an audit row for r's actor (or actor, when r has no identity yet); target
+ * and details may be NULL. Logs when the database refuses. */
+void ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details);
+
+#endif

@@ -1,0 +1,164 @@
+/* credential.c: cluster credentials in PostgreSQL, sealed with secret.c; plaintext never leaves. */
+#include "config.h"
+
+#include <string.h>
+
+#include "arena.h"
+#include "credential.h"
+#include "db.h"
+#include "secret.h"
+#include "text.h"
+
+static const char *const kind_names[CRED__MAX] = { "api_token", "prometheus_token", "alertmanager_token",
+	"basic_auth", "ca_bundle" };
+
+static const struct db_stmt st_upsert = { "cred_upsert",
+	"INSERT INTO cluster_credentials (cluster_id, kind, sealed, key_id) "
+	"SELECT id, $2, $3, $4 FROM clusters WHERE id = $1::uuid "
+	"ON CONFLICT (cluster_id, kind) DO UPDATE SET sealed = EXCLUDED.sealed, key_id = EXCLUDED.key_id, "
+	"updated_at = now()",
+	4 };
+static const struct db_stmt st_delete = { "cred_delete",
+	"DELETE FROM cluster_credentials WHERE cluster_id = $1::uuid AND kind = $2", 2 };
+static const struct db_stmt st_exists = { "cred_cluster_exists", "SELECT 1 FROM clusters WHERE id = $1::uuid",
+	1 };
+static const struct db_stmt st_which = { "cred_which",
+	"SELECT kind FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
+static const struct db_stmt st_get = { "cred_get",
+	"SELECT sealed FROM cluster_credentials WHERE cluster_id = $1::uuid AND kind = $2", 2 };
+static const struct db_stmt st_all = { "cred_all",
+	"SELECT cluster_id::text, kind, sealed FROM cluster_credentials FOR UPDATE", 0 };
+static const struct db_stmt st_reseal = { "cred_reseal",
+	"UPDATE cluster_credentials SET sealed = $3, key_id = $4 WHERE cluster_id = $1::uuid AND kind = $2",
+	4 };
+
+const char *
+cred_kind_name(enum cred_kind k)
+{
+	return k >= 0 && k < CRED__MAX ? kind_names[k] : "unknown";
+}
+
+const char *
+cred_value_ok(enum cred_kind k, const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0)
+		return "empty; to remove a credential, remove it";
+	if (k == CRED_CA_BUNDLE) {
+		if (n > 65536)
+			return "a CA bundle is at most 64 KiB";
+		if (strstr(v, "-----BEGIN CERTIFICATE-----") == NULL ||
+		    strstr(v, "-----END CERTIFICATE-----") == NULL)
+			return "a CA bundle is one or more PEM certificates (-----BEGIN CERTIFICATE-----)";
+		return NULL;
+	}
+	if (n > 8192)
+		return "at most 8192 bytes";
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F)
+			return "control characters and line breaks are not allowed";
+	if (k == CRED_BASIC_AUTH && (strchr(v, ':') == NULL || v[0] == ':'))
+		return "basic auth is written user:password";
+	return NULL;
+}
+
+enum err
+cred_set(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    enum cred_kind k, const char *value)
+{
+	struct dbres *r;
+	enum err e;
+
+	if (!text_uuid_ok(cluster_id))
+		return ERR_NOTFOUND;
+	if (value == NULL) {
+		const char *p1[1] = { cluster_id }, *p2[2] = { cluster_id, kind_names[k] };
+
+		if ((e = db_exec(db, &st_exists, p1, a, &r)) != ERR_OK)
+			return e;
+		if (dbres_rows(r) == 0)
+			return ERR_NOTFOUND;
+		return db_exec(db, &st_delete, p2, a, NULL);
+	}
+	{
+		const char *p[4] = { cluster_id, kind_names[k], secret_seal(key, a, value, strlen(value)),
+			secret_key_id(key) };
+
+		if ((e = db_exec(db, &st_upsert, p, a, &r)) != ERR_OK)
+			return e;
+		return dbres_affected(r) > 0 ? ERR_OK : ERR_NOTFOUND;
+	}
+}
+
+enum err
+cred_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CRED__MAX])
+{
+	const char *p[1] = { cluster_id };
+	struct dbres *r;
+	enum err e;
+
+	memset(set, 0, sizeof(bool) * CRED__MAX);
+	if (!text_uuid_ok(cluster_id))
+		return ERR_NOTFOUND;
+	if ((e = db_exec(db, &st_which, p, a, &r)) != ERR_OK)
+		return e;
+	for (int i = 0; i < dbres_rows(r); i++)
+		for (int k = 0; k < CRED__MAX; k++)
+			if (strcmp(dbres_get(r, i, 0), kind_names[k]) == 0)
+				set[k] = true;
+	return ERR_OK;
+}
+
+enum err
+cred_get(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    enum cred_kind k, char **value)
+{
+	const char *p[2] = { cluster_id, kind_names[k] };
+	struct dbres *r;
+	size_t n;
+	enum err e;
+
+	*value = NULL;
+	if (!text_uuid_ok(cluster_id))
+		return ERR_NOTFOUND;
+	if ((e = db_exec(db, &st_get, p, a, &r)) != ERR_OK)
+		return e;
+	if (dbres_rows(r) == 0)
+		return ERR_OK;
+	return secret_open(key, a, dbres_get(r, 0, 0), value, &n);
+}
+
+enum err
+cred_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
+    const struct secret_key *new_key, int *count)
+{
+	struct dbres *r;
+	enum err e;
+
+	*count = 0;
+	if ((e = db_script(db, "BEGIN")) != ERR_OK)
+		return e;
+	if ((e = db_exec(db, &st_all, NULL, a, &r)) != ERR_OK)
+		goto fail;
+	for (int i = 0; i < dbres_rows(r); i++) {
+		char *plain;
+		size_t n;
+		const char *p[4];
+
+		if ((e = secret_open(old_key, a, dbres_get(r, i, 2), &plain, &n)) != ERR_OK)
+			goto fail;
+		p[0] = dbres_get(r, i, 0);
+		p[1] = dbres_get(r, i, 1);
+		p[2] = secret_seal(new_key, a, plain, n);
+		p[3] = secret_key_id(new_key);
+		if ((e = db_exec(db, &st_reseal, p, a, NULL)) != ERR_OK)
+			goto fail;
+		(*count)++;
+	}
+	return db_script(db, "COMMIT");
+fail:
+	(void)db_script(db, "ROLLBACK");
+	*count = 0;
+	return e;
+}

@@ -1,0 +1,46 @@
+/* credential.h: a cluster's credentials, sealed at rest; pages and APIs only learn which are set. */
+#ifndef AIOPS_CREDENTIAL_H
+#define AIOPS_CREDENTIAL_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+struct arena;
+struct db;
+struct secret_key;
+
+enum cred_kind {
+	CRED_API_TOKEN,
+	CRED_PROMETHEUS_TOKEN,
+	CRED_ALERTMANAGER_TOKEN,
+	CRED_BASIC_AUTH,
+	CRED_CA_BUNDLE,
+	CRED__MAX
+};
+
+/* cred_kind_name returns the kind's name as stored and as the API spells it. */
+const char *cred_kind_name(enum cred_kind k);
+
+/* cred_value_ok returns NULL when value is acceptable for kind, else a reason (size bounds, a
+ * PEM certificate for a CA bundle, "user:password" for basic auth, no control bytes in tokens). */
+const char *cred_value_ok(enum cred_kind k, const char *value);
+
+/* cred_set seals value under key and stores it as cluster_id's credential of kind; value NULL
+ * removes it. ERR_NOTFOUND when the cluster does not exist. */
+enum err cred_set(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    enum cred_kind k, const char *value);
+
+/* cred_which fills set[] with which kinds cluster_id has. */
+enum err cred_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CRED__MAX]);
+
+/* cred_get opens cluster_id's credential of kind into *value (arena memory), or NULL if unset. */
+enum err cred_get(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    enum cred_kind k, char **value);
+
+/* cred_rotate reseals every credential from old_key to new_key in one transaction; *count says
+ * how many. ERR_INPUT when a credential does not open with old_key (nothing is changed then). */
+enum err cred_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
+    const struct secret_key *new_key, int *count);
+
+#endif
