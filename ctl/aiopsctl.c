@@ -33,6 +33,8 @@ struct ctl {
 	struct arena *a;
 };
 
+static int record(struct ctl *c, const char *action, const char *target, json_t *details);
+
 static const struct db_stmt st_mig_table = { "ctl_mig_table",
 	"CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, "
 	"applied_at timestamptz NOT NULL DEFAULT now())",
@@ -241,7 +243,8 @@ add_cluster(struct ctl *c, struct cluster_in *in, int quiet_if_exists)
 	}
 	cluster_data_changed(c->rds);
 	printf("%s\t%s\n", cl->id, cl->name);
-	return 0;
+	return record(c, "cluster.create", arena_printf(c->a, "cluster:%s", cl->name),
+	    json_pack("{s:s}", "id", cl->id));
 }
 
 static int
@@ -369,7 +372,8 @@ cmd_cluster_rm(struct ctl *c, int argc, char **argv)
 	}
 	cluster_data_changed(c->rds);
 	printf("removed %s\n", cl->name);
-	return 0;
+	return record(c, "cluster.delete", arena_printf(c->a, "cluster:%s", cl->name),
+	    json_pack("{s:s}", "id", cl->id));
 }
 
 /* The demo fleet: a dozen clusters across environments and kinds, five with GPUs, with the states

@@ -408,8 +408,8 @@ ident_guard(struct req *r)
 }
 
 /* ident_csrf is run by the dispatcher once the body is parsed: a state change made with a session
- * cookie must come from our own pages. Tokens and the trusted proxy cannot be sent by another
- * site, so only sessions need it. Returns 0 or 403. */
+ * cookie must come from our own pages; one through the trusted proxy must carry a same-site Origin.
+ * A bearer token is never sent by a browser on its own, so it needs neither. Returns 0 or 403. */
 int
 ident_csrf(struct req *r)
 {
@@ -423,13 +423,23 @@ ident_csrf(struct req *r)
 	if (r->route->flags & RF_LOGIN_CSRF) {
 		const char *want = kv_get(&r->cookies, login_cookie());
 
-		if (want == NULL || sent == NULL || !auth_equal(sent, want))
+		if (want == NULL || sent == NULL || !auth_secret_format_ok(want) || !auth_equal(sent, want))
 			return req_fail(r, 403, "the login form has expired; reload the page and try again");
+		return 0;
+	}
+	/* Behind the trusted proxy the browser's own cookie (the proxy's) goes with any request, as a
+	 * session cookie would, and there is no session token: such a state change must say where it
+	 * comes from, and it must be here. Browsers send Origin with every POST, PUT, PATCH, DELETE. */
+	if (r->id != NULL && r->id->via == VIA_PROXY) {
+		if (req_param(r, "HTTP_ORIGIN") == NULL)
+			return req_fail(
+			    r, 403, "a change through the login proxy must carry an Origin header");
 		return 0;
 	}
 	if (r->id == NULL || r->id->via != VIA_SESSION)
 		return 0;
-	if (sent == NULL || r->id->csrf == NULL || !auth_equal(sent, r->id->csrf))
+	if (sent == NULL || r->id->csrf == NULL || !auth_secret_format_ok(r->id->csrf) ||
+	    !auth_equal(sent, r->id->csrf))
 		return req_fail(
 		    r, 403, "the form has expired or did not come from this site; reload and try again");
 	return 0;

@@ -79,6 +79,7 @@ auth_password_weak(const char *pw, const char *username)
 	size_t n = strlen(pw), chars = 0;
 	char *low;
 	bool same = true, found;
+	size_t first;
 
 	if (n > AUTH_PASSWORD_MAX)
 		return "a password is at most 1024 bytes";
@@ -89,9 +90,16 @@ auth_password_weak(const char *pw, const char *username)
 			chars++;
 	if (chars < AUTH_PASSWORD_MIN)
 		return "use at least 8 characters; a few words make a long password easy to remember";
-	for (size_t i = 1; i < n; i++)
-		if (pw[i] != pw[0])
+	/* One character repeated: the whole string is its first character's bytes over and over
+	 * (a character, not a byte: "ééééééééé" counts too). */
+	first = 1;
+	while (first < n && ((unsigned char)pw[first] & 0xC0) == 0x80)
+		first++;
+	for (size_t i = first; i < n; i++)
+		if (pw[i] != pw[i % first])
 			same = false;
+	if (n % first != 0)
+		same = false;
 	if (same)
 		return "a password of one repeated character is too easy to guess";
 	if (username != NULL && strcasecmp(pw, username) == 0)

@@ -48,9 +48,14 @@ cred_value_ok(enum cred_kind k, const char *v)
 	if (k == CRED_CA_BUNDLE) {
 		if (n > 65536)
 			return "a CA bundle is at most 64 KiB";
-		if (strstr(v, "-----BEGIN CERTIFICATE-----") == NULL ||
-		    strstr(v, "-----END CERTIFICATE-----") == NULL)
+		const char *b = strstr(v, "-----BEGIN CERTIFICATE-----");
+		const char *e = b != NULL ? strstr(b, "-----END CERTIFICATE-----") : NULL;
+
+		if (b == NULL || e == NULL)
 			return "a CA bundle is one or more PEM certificates (-----BEGIN CERTIFICATE-----)";
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)v[i] < 0x20 && v[i] != '\n' && v[i] != '\r' && v[i] != '\t')
+				return "a CA bundle is PEM text: no control characters";
 		return NULL;
 	}
 	if (n > 8192)
@@ -58,7 +63,7 @@ cred_value_ok(enum cred_kind k, const char *v)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F)
 			return "control characters and line breaks are not allowed";
-	if (k == CRED_BASIC_AUTH && (strchr(v, ':') == NULL || v[0] == ':'))
+	if (k == CRED_BASIC_AUTH && (strchr(v, ':') == NULL || v[0] == ':' || v[n - 1] == ':'))
 		return "basic auth is written user:password";
 	return NULL;
 }

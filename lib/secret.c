@@ -31,8 +31,11 @@ key_set_id(struct secret_key *k)
 struct secret_key *
 secret_key_new(void)
 {
-	struct secret_key *k = sodium_malloc(sizeof(*k));
+	struct secret_key *k;
 
+	if (sodium_init() < 0)
+		die_oom();
+	k = sodium_malloc(sizeof(*k));
 	if (k == NULL)
 		die_oom();
 	crypto_secretbox_keygen(k->key);

@@ -317,6 +317,12 @@ assert_json '.role == "operator"' "with the role its groups map to"
 assert_json '.via == "proxy"' "via the proxy"
 AUTH=anon get /api/v1/me --interface 127.0.0.2 -H 'X-Forwarded-User: proxied.none' -H 'X-Forwarded-Groups: staff'
 assert_status 403 "groups that map to no role are refused"
+proxied=(--interface 127.0.0.2 -H 'X-Forwarded-User: proxied.op' -H 'X-Forwarded-Groups: aiops-operators')
+AUTH=anon json POST /api/v1/tokens '{"name": "via-proxy"}' "${proxied[@]}"
+assert_status 403 "a change through the proxy without Origin is refused (its cookie rides along cross-site)"
+AUTH=anon json POST /api/v1/tokens '{"name": "via-proxy"}' "${proxied[@]}" -H "Origin: $BASE"
+assert_status 201 "with this site's Origin it is made"
+assert_json '.role == "operator"' "with the proxy user's role"
 
 section "the audit log"
 get '/api/v1/audit?action=login&limit=5'
