@@ -63,7 +63,8 @@ usage(FILE *f)
 	    "              [--region R] [--label KEY=VALUE]... [--gpu]\n"
 	    "  cluster list [--json]         list every cluster\n"
 	    "  cluster rm NAME|ID            remove a cluster\n"
-	    "  demo                          load the demo fleet (clusters that exist are kept)\n"
+	    "  demo [--fake-api URL]         load the demo fleet (clusters that exist are kept); with a\n"
+	    "                                fake-kube URL their API servers are its clusters URL/c/NAME\n"
 	    "\n"
 	    "  user add NAME --role viewer|operator|admin [--display-name TEXT] [--password-stdin]\n"
 	    "           [--if-missing]\n"
@@ -81,7 +82,8 @@ usage(FILE *f)
 	    "                                NAME's (the default), DAYS 0 (the default) never expires\n"
 	    "  keys init                     make the key file if there is none; print its key id\n"
 	    "  keys rotate                   reseal every credential under a new key, keeping the old\n"
-	    "                                key as FILE.old; restart aiops-fcgi afterwards\n"
+	    "                                key as FILE.old (aiops-fcgi and the collectors notice the\n"
+	    "                                new file by themselves)\n"
 	    "\n"
 	    "--password-stdin reads one line. Changes are recorded in the audit log as \"aiopsctl\".\n"
 	    "The database, Redis and the key file come from the configuration (-c FILE or\n"
@@ -407,13 +409,38 @@ static const struct demo {
 	{ "lab-microshift", "MicroShift lab", "lab", "microshift", "home-lab", NULL, "unknown", "", "" },
 };
 
+/* demo_repoint points an existing demo cluster's API server at the fake one, once: a cluster
+ * somebody has pointed elsewhere is left alone. */
+static void
+demo_repoint(struct ctl *c, struct cluster *cl, const char *api)
+{
+	struct cluster_in in;
+	struct cluster *out;
+
+	if (strstr(cl->api_url, ".demo.invalid") == NULL)
+		return;
+	cluster_in_from_cluster(&in, cl, c->a);
+	in.api_url = api;
+	in.prometheus_url = NULL;
+	in.alertmanager_url = NULL;
+	if (cluster_update(c->db, c->a, cl->id, &in, &out) != ERR_OK)
+		fprintf(stderr, "aiopsctl: cannot point %s at %s: %s\n", cl->name, api, db_error(c->db));
+}
+
 static int
 cmd_demo(struct ctl *c, int argc, char **argv)
 {
+	const char *fake = NULL;
 	int added = 0;
 
-	(void)argc;
-	(void)argv;
+	/* --fake-api URL: the clusters' API servers are fake-kube's at URL/c/NAME (the dev stack), and
+	 * they have no Prometheus or Alertmanager yet; without it they point at hosts that do not exist. */
+	if (argc == 3 && strcmp(argv[1], "--fake-api") == 0 && cluster_url_ok(argv[2]) == NULL)
+		fake = argv[2];
+	else if (argc != 1) {
+		fprintf(stderr, "aiopsctl: demo takes only --fake-api URL\n");
+		return 2;
+	}
 
 	for (size_t i = 0; i < sizeof(demo_fleet) / sizeof(demo_fleet[0]); i++) {
 		const struct demo *d = &demo_fleet[i];
@@ -424,21 +451,26 @@ cmd_demo(struct ctl *c, int argc, char **argv)
 		char api[256], prom[256], am[256];
 		int rc;
 
+		if (fake != NULL)
+			snprintf(api, sizeof(api), "%s/c/%s", fake, d->name);
+		else
+			snprintf(api, sizeof(api), "https://api.%s.demo.invalid:6443", d->name);
 		if (cluster_get_by_name(c->db, c->a, d->name, &cl) == ERR_OK) {
+			if (fake != NULL)
+				demo_repoint(c, cl, api);
 			json_decref(labels);
 			continue;
 		}
 		if (d->gpu_product)
 			json_object_set_new(labels, "nvidia.com/gpu.product", json_string(d->gpu_product));
-		snprintf(api, sizeof(api), "https://api.%s.demo.invalid:6443", d->name);
 		snprintf(prom, sizeof(prom), "https://prometheus.%s.demo.invalid", d->name);
 		snprintf(am, sizeof(am), "https://alertmanager.%s.demo.invalid", d->name);
 		cluster_in_init(&in);
 		in.name = d->name;
 		in.display_name = d->display;
 		in.api_url = api;
-		in.prometheus_url = prom;
-		in.alertmanager_url = am;
+		in.prometheus_url = fake != NULL ? NULL : prom;
+		in.alertmanager_url = fake != NULL ? NULL : am;
 		in.environment = d->env;
 		in.type = d->type;
 		in.region = d->region;
@@ -941,7 +973,6 @@ cmd_keys_rotate(struct ctl *c, int argc, char **argv)
 	}
 	printf(
 	    "%d credential%s resealed; new key id %s\n", count, count == 1 ? "" : "s", secret_key_id(fresh));
-	fprintf(stderr, "aiopsctl: restart aiops-fcgi so that it uses the new key\n");
 	rc = record(c, "keys.rotate", arena_printf(c->a, "key:%s", secret_key_id(fresh)),
 	    json_pack("{s:s, s:s, s:i}", "old_key_id", secret_key_id(old), "new_key_id", secret_key_id(fresh),
 		"credentials", count));

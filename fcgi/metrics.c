@@ -115,6 +115,9 @@ metrics_write(struct buf *out)
 		{ "aiops_cache_hits_total", "Responses served from the rendered-page cache." },
 		{ "aiops_cache_misses_total", "Cacheable responses that had to be built." },
 		{ "aiops_not_modified_total", "Responses answered 304 Not Modified." },
+		{ "aiops_events_emitted_total", "Events appended to the Redis stream." },
+		{ "aiops_events_dropped_total",
+		    "Events lost because Redis could not take them (the change stands)." },
 	};
 	size_t i, s, b;
 

@@ -28,6 +28,7 @@ struct worker {
 	struct cache *cache;
 	struct cache *shells; /* rendered page shells, apart so that storing one never evicts a body in use */
 	struct secret_key *key; /* seals cluster credentials; NULL when the key file could not be read */
+	unsigned long long key_stamp; /* the key file's inode and change time when key was read */
 };
 
 struct req {

@@ -4,17 +4,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "arena.h"
 #include "cache.h"
+#include "cfg.h"
 #include "cluster.h"
 #include "credential.h"
+#include "events.h"
 #include "ident.h"
 #include "json.h"
 #include "jw.h"
+#include "log.h"
 #include "metrics.h"
 #include "req.h"
 #include "res.h"
+#include "secret.h"
 #include "tpl.h"
 #include "version.h"
 
@@ -210,13 +215,24 @@ res_clusters_get(struct req *r)
 	return req_json(r, 200, cluster_to_json(c));
 }
 
-/* audit_cluster records a change to c by r's actor. */
+/* audit_cluster records a change to c by r's actor in the audit log, and tells the browsers with
+ * an event (a Redis that cannot take it is counted, never fatal: the database is the truth). */
 static void
 audit_cluster(struct req *r, const char *action, const struct cluster *c)
 {
 	json_t *d = json_own(r->a, json_pack("{s:s}", "id", c->id));
+	enum event_type t = strcmp(action, "cluster.create") == 0 ? EVENT_CLUSTER_REGISTERED
+	    : strcmp(action, "cluster.delete") == 0		  ? EVENT_CLUSTER_DELETED
+								  : EVENT_CLUSTER_UPDATED;
+	json_t *data = t == EVENT_CLUSTER_DELETED ? json_pack("{s:s, s:s}", "id", c->id, "name", c->name)
+						  : cluster_to_json(c);
 
 	ident_audit(r, NULL, action, arena_printf(r->a, "cluster:%s", c->name), d);
+	json_own(r->a, data);
+	if (events_emit(r->w->rds, r->a, t, c->id, NULL, data, NULL) == ERR_OK)
+		metrics_inc(METRICS_EVENTS_EMITTED);
+	else
+		metrics_inc(METRICS_EVENTS_DROPPED);
 }
 
 /* save_failed turns a failed create or update into the answer a person can act on. */
@@ -761,15 +777,49 @@ res_clusters_credentials_get(struct req *r)
 	return req_json(r, 200, cred_json(set));
 }
 
+/* key_stamp names the key file's current version: its inode and change time (0 when absent). */
+static unsigned long long
+key_stamp(void)
+{
+	struct stat st;
+
+	if (stat(cfg_str("secrets.key_file"), &st) != 0)
+		return 0;
+	return ((unsigned long long)st.st_ino << 32) ^ (unsigned long long)st.st_ctim.tv_sec ^
+	    (unsigned long long)st.st_ctim.tv_nsec;
+}
+
+/* current_key returns the worker's sealing key, read again when the key file has changed since
+ * (aiopsctl keys rotate writes a new file): nothing is ever sealed under a key that is gone. */
+static struct secret_key *
+current_key(struct req *r)
+{
+	unsigned long long now = key_stamp();
+	struct secret_key *k;
+	const char *why;
+
+	if (r->w->key != NULL && now == r->w->key_stamp)
+		return r->w->key;
+	if (secret_key_load(cfg_str("secrets.key_file"), 0, &k, &why) != ERR_OK) {
+		log_error(r->request_id, "key file %s: %s", cfg_str("secrets.key_file"), why);
+		return NULL;
+	}
+	secret_key_free(r->w->key);
+	r->w->key = k;
+	r->w->key_stamp = now;
+	return k;
+}
+
 /* cred_apply stores the changes in want (kind name: value, or NULL to remove) for c, auditing each
  * kind changed by name only. Checks everything before changing anything. */
 static int
 cred_apply(struct req *r, const struct cluster *c, const char *want[CRED__MAX], const bool touch[CRED__MAX])
 {
 	json_t *changed = json_own(r->a, json_array());
+	struct secret_key *key = current_key(r);
 	enum err e;
 
-	if (r->w->key == NULL)
+	if (key == NULL)
 		return req_fail(
 		    r, 503, "credentials cannot be stored: the key file could not be read (see the log)");
 	for (int k = 0; k < CRED__MAX; k++) {
@@ -781,7 +831,7 @@ cred_apply(struct req *r, const struct cluster *c, const char *want[CRED__MAX], 
 	for (int k = 0; k < CRED__MAX; k++) {
 		if (!touch[k])
 			continue;
-		if ((e = cred_set(r->w->db, r->a, r->w->key, c->id, (enum cred_kind)k, want[k])) != ERR_OK)
+		if ((e = cred_set(r->w->db, r->a, key, c->id, (enum cred_kind)k, want[k])) != ERR_OK)
 			return req_fail_err(r, e, "store credential");
 		json_array_append_new(changed,
 		    json_pack("{s:s, s:s}", "kind", cred_kind_name((enum cred_kind)k), "change",

@@ -70,6 +70,25 @@ static const struct db_stmt st_status = { "cluster_status",
 	"AND ($6::text IS NULL OR name ILIKE $6 OR display_name ILIKE $6 OR region ILIKE $6) " \
 	"AND ($8::text IS NULL OR (" SORTKEY ", name COLLATE \"C\") " op " ($8::text, $9::text)) " \
 	"ORDER BY " SORTKEY " " dir ", name COLLATE \"C\" " dir " LIMIT $10::int"
+/* A health pass: the clusters of shard $1 of $2 (1-based), and what one check found. */
+static const struct db_stmt st_targets = { "cluster_targets",
+	"SELECT " COLS
+	" FROM clusters WHERE $2::int <= 1 OR (abs(hashtext(id::text)) % $2::int) = $1::int - 1 "
+	"ORDER BY name",
+	2 };
+static const struct db_stmt st_health = { "cluster_health",
+	"WITH old AS (SELECT status, status_reason FROM clusters WHERE id = $1::uuid), "
+	"upd AS (UPDATE clusters SET status = $2, status_reason = $3, "
+	"version = CASE WHEN $4 = '' THEN version ELSE $4 END, latency_ms = $5::int, "
+	"last_seen = CASE WHEN $6::boolean THEN now() ELSE last_seen END "
+	"WHERE id = $1::uuid RETURNING id), "
+	"ins AS (INSERT INTO cluster_health (cluster_id, status, reason, version, latency_ms, api_ok, "
+	"ready_ok, "
+	"prometheus_ok, alertmanager_ok) SELECT id, $2, $3, $4, $5::int, $6::boolean, $7::boolean, "
+	"$8::boolean, "
+	"$9::boolean FROM upd RETURNING id) "
+	"SELECT old.status, old.status_reason, (SELECT count(*) FROM ins) FROM old",
+	9 };
 static const struct db_stmt st_list_asc = { "cluster_list_asc", LIST_SQL(">", "ASC"), 10 };
 static const struct db_stmt st_list_desc = { "cluster_list_desc", LIST_SQL("<", "DESC"), 10 };
 
@@ -562,6 +581,55 @@ cluster_set_status(struct db *db, struct arena *a, const char *id, const char *s
 	if ((e = db_exec(db, &st_status, p, a, &res)) != ERR_OK)
 		return e;
 	return dbres_affected(res) > 0 ? ERR_OK : ERR_NOTFOUND;
+}
+
+enum err
+cluster_health_targets(struct db *db, struct arena *a, int shard, int nshards, struct cluster **items, int *n)
+{
+	const char *p[2] = { arena_printf(a, "%d", shard), arena_printf(a, "%d", nshards) };
+	struct dbres *res;
+	enum err e;
+
+	*items = NULL;
+	*n = 0;
+	if (nshards < 1 || shard < 1 || shard > nshards)
+		return ERR_INPUT;
+	if ((e = db_exec(db, &st_targets, p, a, &res)) != ERR_OK)
+		return e;
+	*n = dbres_rows(res);
+	*items = arena_zalloc(a, sizeof(**items) * (size_t)(*n > 0 ? *n : 1));
+	for (int i = 0; i < *n; i++)
+		row_to_cluster(res, i, &(*items)[i]);
+	return ERR_OK;
+}
+
+enum err
+cluster_record_health(struct db *db, struct arena *a, const struct cluster_health *h, bool *changed)
+{
+	const char *p[9];
+	struct dbres *res;
+	enum err e;
+
+	*changed = false;
+	if (!text_uuid_ok(h->cluster_id))
+		return ERR_NOTFOUND;
+	if (!in_list(h->status, cluster_statuses, CLUSTER_STATUS__N) || strcmp(h->status, "unknown") == 0)
+		return ERR_INPUT;
+	p[0] = h->cluster_id;
+	p[1] = h->status;
+	p[2] = h->reason != NULL ? h->reason : "";
+	p[3] = h->version != NULL ? h->version : "";
+	p[4] = h->latency_ms >= 0 ? arena_printf(a, "%d", h->latency_ms) : NULL;
+	p[5] = h->api_ok ? "true" : "false";
+	p[6] = h->ready_ok < 0 ? NULL : h->ready_ok ? "true" : "false";
+	p[7] = h->prometheus_ok < 0 ? NULL : h->prometheus_ok ? "true" : "false";
+	p[8] = h->alertmanager_ok < 0 ? NULL : h->alertmanager_ok ? "true" : "false";
+	if ((e = db_exec(db, &st_health, p, a, &res)) != ERR_OK)
+		return e;
+	if (dbres_rows(res) == 0)
+		return ERR_NOTFOUND; /* deleted while it was being checked */
+	*changed = strcmp(dbres_get(res, 0, 0), h->status) != 0 || strcmp(dbres_get(res, 0, 1), p[2]) != 0;
+	return ERR_OK;
 }
 
 /* Cursors are base64url of the JSON array [sort, dir, key, name]: opaque to clients, checked on

@@ -100,6 +100,27 @@ enum err cluster_get_by_name(struct db *db, struct arena *a, const char *name, s
 /* cluster_delete removes cluster id; ERR_NOTFOUND when there is none. */
 enum err cluster_delete(struct db *db, struct arena *a, const char *id);
 
+/* What one health check of a cluster found; the *_ok fields are 1, 0, or -1 for not checked. */
+struct cluster_health {
+	const char *cluster_id;
+	const char *status; /* ready, degraded or unreachable */
+	const char *reason; /* why, for a person; "" when ready */
+	const char *version; /* gitVersion, or "" when unknown (the stored one is kept) */
+	int latency_ms; /* of the API server's /version, -1 when it did not answer */
+	bool api_ok;
+	int ready_ok, prometheus_ok, alertmanager_ok;
+};
+
+/* cluster_health_targets returns the clusters of shard (1..nshards) of nshards, by name: arena
+ * memory. A cluster always falls in the same shard. ERR_INPUT for a bad shard. */
+enum err cluster_health_targets(
+    struct db *db, struct arena *a, int shard, int nshards, struct cluster **items, int *n);
+
+/* cluster_record_health stores h on its cluster (status, reason, version, latency, and last_seen
+ * when the API answered) and appends it to cluster_health, in one statement. *changed says
+ * whether the status or the reason differ from before. ERR_NOTFOUND when the cluster is gone. */
+enum err cluster_record_health(struct db *db, struct arena *a, const struct cluster_health *h, bool *changed);
+
 /* cluster_set_status records what a health check found. */
 enum err cluster_set_status(struct db *db, struct arena *a, const char *id, const char *status,
     const char *reason, const char *version);

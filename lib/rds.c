@@ -109,6 +109,53 @@ rds_command(struct rds *r, redisReply **out, const char *fmt, ...)
 }
 
 enum err
+rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n, const char *const *fields,
+    const char *const *values, char **id)
+{
+	const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(6 + 2 * n));
+	size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(6 + 2 * n));
+	redisReply *reply = NULL;
+	int argc = 0;
+
+	argv[argc++] = "XADD";
+	argv[argc++] = stream;
+	argv[argc++] = "MAXLEN";
+	argv[argc++] = "~";
+	argv[argc++] = arena_printf(a, "%ld", maxlen);
+	argv[argc++] = "*";
+	for (int i = 0; i < n; i++) {
+		argv[argc++] = fields[i];
+		argv[argc++] = values[i];
+	}
+	for (int i = 0; i < argc; i++)
+		lens[i] = strlen(argv[i]);
+	for (int attempt = 0; attempt < 2; attempt++) {
+		bool fresh = r->ctx == NULL;
+
+		if (rds_connect(r) != ERR_OK)
+			return ERR_REDIS;
+		reply = redisCommandArgv(r->ctx, argc, argv, lens);
+		if (reply != NULL)
+			break;
+		rds_drop(r, "XADD");
+		if (fresh)
+			return ERR_REDIS;
+	}
+	if (reply == NULL)
+		return ERR_REDIS;
+	if (reply->type != REDIS_REPLY_STRING) {
+		snprintf(r->error, sizeof(r->error), "XADD: %s",
+		    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+		freeReplyObject(reply);
+		return ERR_REDIS;
+	}
+	if (id != NULL)
+		*id = arena_strndup(a, reply->str, reply->len);
+	freeReplyObject(reply);
+	return ERR_OK;
+}
+
+enum err
 rds_ping(struct rds *r)
 {
 	redisReply *reply;

@@ -30,6 +30,11 @@ enum err rds_setnx(struct rds *r, const char *key, const char *value);
 /* rds_del removes key. */
 enum err rds_del(struct rds *r, const char *key);
 
+/* rds_xadd appends an entry of n field/value pairs to stream, trimming it to about maxlen entries
+ * (MAXLEN ~), and sets *id (arena memory) to the entry's id when id is not NULL. */
+enum err rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n,
+    const char *const *fields, const char *const *values, char **id);
+
 /* rds_error is the last error's text, for logs; owned by the handle. */
 const char *rds_error(const struct rds *r);
 

@@ -206,8 +206,30 @@ stack_start() {
 	return 1
 }
 
+# stack_start_collectors DIR: run the collectors every minute, as etc/cron.d/aiops does on a
+# deploy, without a system cron: a loop in the background, logging to DIR/log/collect.log.
+stack_start_collectors() {
+	local dir=$1
+	stack_stop_collectors "$dir"
+	AIOPS_CONFIG="$dir/aiops.hdf" setsid bash -c '
+		while :; do
+			"$0/collectors/aiops-collect" health
+			sleep 60 & wait $!
+		done' "$BUILD" >>"$dir/log/collect.log" 2>&1 </dev/null &
+	echo $! >"$dir/collect.pid"
+}
+
+stack_stop_collectors() {
+	local dir=$1
+	if pid_alive "$dir/collect.pid"; then
+		kill -TERM -- "-$(cat "$dir/collect.pid")" 2>/dev/null || kill -TERM "$(cat "$dir/collect.pid")" 2>/dev/null || true
+	fi
+	rm -f "$dir/collect.pid"
+}
+
 stack_stop() {
 	local dir=$1 pg
+	stack_stop_collectors "$dir"
 	if pid_alive "$dir/nginx/nginx.pid"; then
 		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s stop 2>/dev/null || true
 	fi
@@ -234,6 +256,8 @@ stack_status() {
 	printf '%-12s %s\n' aiops-fcgi "$state"
 	if pid_alive "$dir/nginx/nginx.pid"; then state="running on http://127.0.0.1:$port"; else state=stopped; fi
 	printf '%-12s %s\n' nginx "$state"
+	if pid_alive "$dir/collect.pid"; then state="running (every minute)"; else state=stopped; fi
+	printf '%-12s %s\n' collectors "$state"
 	if curl -fsS -o /dev/null "http://127.0.0.1:$port/ready" 2>/dev/null; then state=yes; else state=no; fi
 	printf '%-12s %s\n' ready "$state"
 }

@@ -1,0 +1,87 @@
+/* events.c: building and appending events; the stream format is documented in events.h. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "arena.h"
+#include "events.h"
+#include "log.h"
+#include "rds.h"
+
+static const char *const type_names[EVENT__MAX] = {
+	"CLUSTER_REGISTERED",
+	"CLUSTER_UPDATED",
+	"CLUSTER_DELETED",
+	"CLUSTER_STATUS_CHANGED",
+};
+
+const char *
+event_type_name(enum event_type t)
+{
+	return t >= 0 && t < EVENT__MAX ? type_names[t] : "UNKNOWN";
+}
+
+/* new_id writes a random (version 4) UUID into out (37 bytes). */
+static void
+new_id(char out[37])
+{
+	unsigned char b[16];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		for (size_t i = 0; i < sizeof(b); i++)
+			b[i] = (unsigned char)rand();
+	b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+	    b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* now_rfc3339 writes the current UTC time with milliseconds into out (64 bytes). */
+static void
+now_rfc3339(char out[64])
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
+}
+
+enum err
+events_emit(struct rds *r, struct arena *a, enum event_type t, const char *cluster_id, const char *owner,
+    json_t *data, char **stream_id)
+{
+	char id[37], ts[64], *text;
+	const char *fields[4] = { "type", "cluster_id", "owner", "event" }, *values[4];
+	json_t *ev;
+	enum err e;
+
+	new_id(id);
+	now_rfc3339(ts);
+	ev = json_pack("{s:s, s:s, s:s?, s:s, s:O?}", "id", id, "type", event_type_name(t), "cluster_id",
+	    cluster_id, "ts", ts, "data", data);
+	if (ev == NULL)
+		return ERR_INTERNAL;
+	if (owner != NULL)
+		json_object_set_new(ev, "owner", json_string(owner));
+	if (json_object_get(ev, "data") == NULL)
+		json_object_set_new(ev, "data", json_object());
+	text = json_dumps(ev, JSON_COMPACT);
+	json_decref(ev);
+	if (text == NULL)
+		return ERR_INTERNAL;
+	values[0] = event_type_name(t);
+	values[1] = cluster_id != NULL ? cluster_id : "";
+	values[2] = owner != NULL ? owner : "";
+	values[3] = arena_strdup(a, text);
+	free(text);
+	e = rds_xadd(r, a, EVENTS_STREAM, EVENTS_MAXLEN, 4, fields, values, stream_id);
+	if (e != ERR_OK)
+		log_warn(NULL, "event dropped: %s %s: %s", event_type_name(t),
+		    cluster_id != NULL ? cluster_id : "", rds_error(r));
+	return e;
+}

@@ -1,0 +1,272 @@
+/* http.c: the only file that speaks libcurl; the policy is described in http.h. */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <curl/curl.h>
+
+#include "arena.h"
+#include "http.h"
+#include "log.h"
+
+/* addr_refused says why a connection to sa must not be made (NULL: it may): link-local addresses
+ * (169.254.0.0/16, fe80::/10) hold the cloud metadata services, and 100.100.100.200 and
+ * fd00:ec2::254 are metadata addresses outside that range. */
+static const char *
+addr_refused(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET) {
+		uint32_t a = ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr);
+
+		if ((a & 0xFFFF0000u) == 0xA9FE0000u)
+			return "a link-local address (cloud metadata lives there)";
+		if (a == 0x646464C8u)
+			return "a cloud metadata address";
+		if ((a & 0xFF000000u) == 0)
+			return "an address in 0.0.0.0/8";
+		return NULL;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const unsigned char *b = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
+		static const unsigned char ec2[16] = { 0xfd, 0x00, 0x0e, 0xc2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			0x02, 0x54 };
+		static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+		if (b[0] == 0xfe && (b[1] & 0xC0) == 0x80)
+			return "a link-local address (cloud metadata lives there)";
+		if (memcmp(b, ec2, 16) == 0)
+			return "a cloud metadata address";
+		if (memcmp(b, mapped, 12) == 0) {
+			struct sockaddr_in v4 = { 0 };
+
+			v4.sin_family = AF_INET;
+			memcpy(&v4.sin_addr, b + 12, 4);
+			return addr_refused((const struct sockaddr *)&v4);
+		}
+		return NULL;
+	}
+	return "not an IP address";
+}
+
+const char *
+http_url_refused(const char *url)
+{
+	const char *why = NULL;
+	char *scheme = NULL, *host = NULL, *user = NULL;
+	CURLU *u = curl_url();
+
+	if (u == NULL)
+		die_oom();
+	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
+		why = "not a URL";
+	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
+		why = "only http and https are fetched";
+	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
+		why = "the URL has no host";
+	else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
+		why = "credentials do not belong in the URL";
+	else {
+		struct sockaddr_in v4 = { 0 };
+		struct sockaddr_in6 v6 = { 0 };
+		char *h = host;
+		size_t n = strlen(h);
+
+		/* A literal address is judged now; a name when it resolves (opensocket below). */
+		if (h[0] == '[' && n > 2) {
+			h[n - 1] = '\0';
+			h++;
+		}
+		if (inet_pton(AF_INET, h, &v4.sin_addr) == 1) {
+			v4.sin_family = AF_INET;
+			why = addr_refused((struct sockaddr *)&v4);
+		} else if (inet_pton(AF_INET6, h, &v6.sin6_addr) == 1) {
+			v6.sin6_family = AF_INET6;
+			why = addr_refused((struct sockaddr *)&v6);
+		} else if (strcasecmp(h, "metadata.google.internal") == 0 || strcasecmp(h, "metadata") == 0)
+			why = "a cloud metadata address";
+	}
+	curl_free(scheme);
+	curl_free(host);
+	curl_free(user);
+	curl_url_cleanup(u);
+	return why;
+}
+
+/* open_socket is curl's CURLOPT_OPENSOCKETFUNCTION: the last word on where a request connects,
+ * after DNS, so a name that resolves to a metadata address is refused too. */
+static curl_socket_t
+open_socket(void *p, curlsocktype purpose, struct curl_sockaddr *addr)
+{
+	struct http_req *h = p;
+	const char *why = addr_refused(&addr->addr);
+
+	(void)purpose;
+	if (why != NULL) {
+		snprintf(h->error, sizeof(h->error), "refused to connect to %s", why);
+		return CURL_SOCKET_BAD;
+	}
+	return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+/* take_body is the write callback: keeps at most max_bytes, then stops the transfer. */
+static size_t
+take_body(char *data, size_t size, size_t nmemb, void *p)
+{
+	struct http_req *h = p;
+	size_t n = size * nmemb;
+
+	if (h->body.len + n > h->max_bytes) {
+		snprintf(h->error, sizeof(h->error), "the answer is larger than %zu bytes", h->max_bytes);
+		return 0;
+	}
+	buf_add(&h->body, data, n);
+	return n;
+}
+
+static void
+prepare(struct http_req *h)
+{
+	CURL *e = curl_easy_init();
+	struct curl_slist *hdr = NULL;
+
+	if (e == NULL)
+		die_oom();
+	h->easy = e;
+	h->status = 0;
+	h->failed = false;
+	h->error[0] = '\0';
+	if (h->max_bytes == 0)
+		h->max_bytes = 1 << 20;
+	if (h->timeout_ms <= 0)
+		h->timeout_ms = 5000;
+	curl_easy_setopt(e, CURLOPT_URL, h->url);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, take_body);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "aiops-collect/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, h);
+	if (h->ca_pem != NULL) {
+		struct curl_blob blob = { (void *)h->ca_pem, strlen(h->ca_pem), CURL_BLOB_COPY };
+
+		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
+	}
+	hdr = curl_slist_append(hdr, "Accept: application/json, text/plain;q=0.9, */*;q=0.1");
+	if (h->bearer != NULL) {
+		struct buf b = { 0 };
+
+		buf_printf(&b, "Authorization: Bearer %s", h->bearer);
+		hdr = curl_slist_append(hdr, buf_cstr(&b));
+		buf_free(&b);
+	} else if (h->basic != NULL) {
+		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(e, CURLOPT_USERPWD, h->basic);
+	}
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
+	h->headers = hdr;
+}
+
+/* finish reads the outcome of h's transfer into its fields and frees the handle. */
+static void
+finish(struct http_req *h, CURLcode rc)
+{
+	CURL *e = h->easy;
+	char *loc = NULL;
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &h->status);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME, &h->seconds);
+	if (h->status >= 300 && h->status < 400 &&
+	    curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) == CURLE_OK && loc != NULL)
+		h->location = strdup(loc);
+	if (rc != CURLE_OK) {
+		h->failed = true;
+		if (h->error[0] != '\0')
+			; /* ours: refused address, too large */
+		else if (rc == CURLE_OPERATION_TIMEDOUT)
+			snprintf(h->error, sizeof(h->error), "no answer within %.1f s",
+			    (double)h->timeout_ms / 1000);
+		else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
+			snprintf(h->error, sizeof(h->error),
+			    "TLS: the server's certificate is not trusted (%s)", curl_easy_strerror(rc));
+		else if (rc == CURLE_SSL_CONNECT_ERROR)
+			snprintf(h->error, sizeof(h->error), "TLS handshake failed");
+		else if (rc == CURLE_COULDNT_RESOLVE_HOST)
+			snprintf(h->error, sizeof(h->error), "the host name does not resolve");
+		else if (rc == CURLE_COULDNT_CONNECT)
+			snprintf(h->error, sizeof(h->error), "connection refused");
+		else if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR)
+			snprintf(h->error, sizeof(h->error), "the connection closed without an answer");
+		else if (rc == CURLE_FILESIZE_EXCEEDED)
+			snprintf(
+			    h->error, sizeof(h->error), "the answer is larger than %zu bytes", h->max_bytes);
+		else
+			snprintf(h->error, sizeof(h->error), "%s", curl_easy_strerror(rc));
+	}
+	curl_slist_free_all(h->headers);
+	h->headers = NULL;
+	curl_easy_cleanup(e);
+	h->easy = NULL;
+}
+
+void
+http_run(struct http_req **reqs, int n, int concurrency)
+{
+	CURLM *m = curl_multi_init();
+	int next = 0, running = 0, active = 0;
+
+	if (m == NULL)
+		die_oom();
+	if (concurrency < 1)
+		concurrency = 1;
+	for (;;) {
+		CURLMsg *msg;
+		int left;
+
+		while (active < concurrency && next < n) {
+			prepare(reqs[next]);
+			curl_multi_add_handle(m, reqs[next]->easy);
+			next++;
+			active++;
+		}
+		if (active == 0)
+			break;
+		curl_multi_perform(m, &running);
+		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+			struct http_req *h = NULL;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&h);
+			curl_multi_remove_handle(m, msg->easy_handle);
+			finish(h, msg->data.result);
+			active--;
+		}
+		if (active > 0 && running > 0)
+			curl_multi_poll(m, NULL, 0, 100, NULL);
+	}
+	curl_multi_cleanup(m);
+}
+
+void
+http_release(struct http_req *h)
+{
+	buf_free(&h->body);
+	free(h->location);
+	h->location = NULL;
+}

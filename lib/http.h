@@ -1,0 +1,48 @@
+/* http.h: outbound HTTP to clusters, Prometheus and Alertmanager, under one policy: http and https
+ * only, no redirects followed, link-local and cloud metadata addresses refused (also after DNS),
+ * bounded time and size, TLS verified (with the cluster's CA bundle when it has one). */
+#ifndef AIOPS_HTTP_H
+#define AIOPS_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+/* One request and, after http_run, its outcome. The caller fills the inputs (strings borrowed
+ * until http_run returns) and frees the outputs with http_release. */
+struct http_req {
+	/* in */
+	const char *url;
+	const char *bearer; /* Authorization: Bearer, or NULL */
+	const char *basic; /* "user:password" for basic auth, or NULL */
+	const char *ca_pem; /* trust only these certificates, or NULL for the system's */
+	long timeout_ms;
+	size_t max_bytes;
+
+	/* out */
+	long status; /* HTTP status, 0 when no answer arrived */
+	struct buf body; /* at most max_bytes */
+	char *location; /* Location of a 3xx, malloc'd, or NULL */
+	double seconds; /* total time */
+	bool failed; /* no usable answer: see error */
+	char error[256]; /* why, for a person: "timed out after 5 s", "certificate not trusted", ... */
+
+	void *easy; /* private */
+	void *headers; /* private */
+};
+
+/* http_url_refused returns NULL when url may be fetched, else the reason: not http or https, not a
+ * URL, credentials in it, or a host that is a link-local or metadata address. Names are checked
+ * again after resolution, when the connection is made. */
+const char *http_url_refused(const char *url);
+
+/* http_run performs the n requests at most concurrency at a time (curl multi) and returns when
+ * all have finished or failed; each request's own timeout bounds it. */
+void http_run(struct http_req **reqs, int n, int concurrency);
+
+/* http_release frees what http_run left in h (body, location). */
+void http_release(struct http_req *h);
+
+#endif
