@@ -11,6 +11,7 @@
 
 #include "arena.h"
 #include "cache.h"
+#include "cfg.h"
 #include "db.h"
 #include "json.h"
 #include "rds.h"
@@ -190,10 +191,12 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 	tpl_set(t, "Page.Status", arena_printf(r->a, "%d", status));
 	/* The shell is rendered with markers where the body and the request id go, and kept per
 	 * worker for the same title, navigation, message and viewer; a request then costs a copy. */
-	key = arena_printf(r->a, "shell\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s", title, nav, status,
-	    or_empty(tpl_get(t, "Page.Flash")), or_empty(tpl_get(t, "Session.user")),
-	    or_empty(tpl_get(t, "Session.role")), or_empty(tpl_get(t, "Session.csrf")),
-	    or_empty(tpl_get(t, "Session.via")));
+	if (r->route != NULL && (r->route->flags & RF_LIVE) && r->status < 400 && cfg_int("server.live") != 0)
+		tpl_set(t, "Page.Live", "1");
+	key = arena_printf(r->a, "shell\x1f%s\x1f%s\x1f%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%s\x1f%s",
+	    or_empty(tpl_get(t, "Page.Live")), title, nav, status, or_empty(tpl_get(t, "Page.Flash")),
+	    or_empty(tpl_get(t, "Session.user")), or_empty(tpl_get(t, "Session.role")),
+	    or_empty(tpl_get(t, "Session.csrf")), or_empty(tpl_get(t, "Session.via")));
 	if (!cache_get(r->w->shells, key, "shell", &shell)) {
 		struct buf *out = buf_new(r->a);
 

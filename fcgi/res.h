@@ -28,6 +28,7 @@ int res_clusters_patch(struct req *r);
 int res_clusters_delete(struct req *r);
 int res_fleet_summary(struct req *r);
 int res_clusters_credentials_get(struct req *r);
+int res_clusters_health(struct req *r);
 int res_clusters_credentials_put(struct req *r);
 int res_clusters_credentials_form(struct req *r);
 

@@ -525,6 +525,92 @@ load_cluster(struct req *r, struct cluster **c)
 	return 0;
 }
 
+/* The chart of the last checks on the details page: a strip of status cells and the latency as
+ * an SVG polyline in a HISTORY_W x HISTORY_H box (points computed here, numbers only). */
+#define HISTORY_N 60
+#define HISTORY_W 600
+#define HISTORY_H 80
+
+static int
+set_history(struct req *r, const struct cluster *c)
+{
+	struct tpl *t = r->w->tpl;
+	struct cluster_check *h;
+	struct buf *pts = buf_new(r->a);
+	int n, max = 0, ready = 0, measured = 0;
+	enum err e = cluster_history(r->w->db, r->a, c->id, HISTORY_N, &h, &n);
+
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "cluster history");
+	if (c->latency_ms >= 0)
+		tpl_set_int(t, "Cluster.latency_ms", c->latency_ms);
+	if (n == 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		const char *b = arena_printf(r->a, "History.%d", i);
+
+		tpl_set(t, arena_printf(r->a, "%s.at", b), h[i].at);
+		tpl_set(t, arena_printf(r->a, "%s.status", b), h[i].status);
+		tpl_set(t, arena_printf(r->a, "%s.reason", b), h[i].reason);
+		if (h[i].latency_ms >= 0)
+			tpl_set_int(t, arena_printf(r->a, "%s.latency_ms", b), h[i].latency_ms);
+		if (h[i].latency_ms > max)
+			max = h[i].latency_ms;
+		ready += strcmp(h[i].status, "ready") == 0;
+	}
+	/* The y axis runs from 0 to a round number above the slowest answer. */
+	max = max <= 100  ? 100
+	    : max <= 250  ? 250
+	    : max <= 500  ? 500
+	    : max <= 1000 ? 1000
+			  : ((max + 999) / 1000) * 1000;
+	for (int i = 0; i < n; i++) {
+		double x = n == 1 ? HISTORY_W / 2.0 : (double)i * HISTORY_W / (n - 1);
+
+		if (h[i].latency_ms < 0)
+			continue;
+		buf_printf(pts, "%s%.1f,%.1f", pts->len > 0 ? " " : "", x,
+		    HISTORY_H - (double)h[i].latency_ms * (HISTORY_H - 4) / max - 2);
+		measured++;
+	}
+	tpl_set_int(t, "History_count", n);
+	tpl_set_int(t, "History_ready_pct", (long)(100.0 * ready / n + 0.5));
+	tpl_set_int(t, "Latency.max", max);
+	tpl_set_int(t, "Latency.half", max / 2);
+	if (measured > 1)
+		tpl_set(t, "Latency.points", buf_cstr(pts));
+	return 0;
+}
+
+int
+res_clusters_health(struct req *r)
+{
+	const char *lim = kv_get(&r->query, "limit");
+	int limit = lim != NULL ? atoi(lim) : 100, n;
+	struct cluster_check *h;
+	struct cluster *c;
+	json_t *arr;
+	enum err e;
+	int st;
+
+	if (lim != NULL && (limit < 1 || limit > 1000))
+		return req_fail_field(r, "limit", "1 to 1000");
+	if ((st = load_cluster(r, &c)) != 0)
+		return st;
+	if ((e = cluster_history(r->w->db, r->a, c->id, limit, &h, &n)) != ERR_OK)
+		return req_fail_err(r, e, "cluster history");
+	arr = json_array();
+	for (int i = 0; i < n; i++) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "at", h[i].at, "status", h[i].status, "reason",
+		    h[i].reason, "version", h[i].version);
+
+		json_object_set_new(
+		    o, "latency_ms", h[i].latency_ms >= 0 ? json_integer(h[i].latency_ms) : json_null());
+		json_array_append_new(arr, o);
+	}
+	return req_json(r, 200, json_pack("{s:s, s:o}", "cluster_id", c->id, "items", arr));
+}
+
 int
 res_clusters_show(struct req *r)
 {
@@ -534,6 +620,8 @@ res_clusters_show(struct req *r)
 	if ((st = load_cluster(r, &c)) != 0)
 		return st;
 	set_cluster(r->w->tpl, r->a, "Cluster", c, false);
+	if ((st = set_history(r, c)) != 0)
+		return st;
 	return req_page(r, 200, "clusters_show", c->display_name[0] ? c->display_name : c->name);
 }
 

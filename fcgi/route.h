@@ -16,6 +16,7 @@ enum route_flag {
 	RF_TEXT = 1 << 4, /* answers text/plain (metrics) */
 	RF_PASSWORD_EXEMPT = 1 << 5, /* usable while the user must still change a one-time password */
 	RF_LOGIN_CSRF = 1 << 6, /* no session yet: the form carries the pre-login token instead */
+	RF_LIVE = 1 << 7, /* a page that follows the fleet through the push daemon (live.js) */
 };
 
 struct route {

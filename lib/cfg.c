@@ -30,6 +30,8 @@ static const struct cfg_key cfg_keys[] = {
 	    "1 to cache rendered pages by data version, 0 to render every time", 1 },
 	{ "server.cache_ttl", "AIOPS_CACHE_TTL", "30", "seconds a cached rendering may be served at most",
 	    1 },
+	{ "server.live", "AIOPS_LIVE", "0",
+	    "1: the fleet pages follow changes through the push daemon at /events (aiops-sse)", 1 },
 	{ "server.drain_seconds", "AIOPS_DRAIN_SECONDS", "30",
 	    "how long SIGTERM waits for requests in flight", 1 },
 	{ "collect.concurrency", "AIOPS_COLLECT_CONCURRENCY", "512",

@@ -29,7 +29,10 @@ const char *const cluster_statuses[CLUSTER_STATUS__N] = { "ready", "degraded", "
 #define COLS \
 	"id::text, name, display_name, api_url, prometheus_url, alertmanager_url, loki_url, " \
 	"environment, cluster_type, region, labels::text, has_gpu, status, status_reason, version, " \
-	"last_seen, created_at, updated_at"
+	"last_seen, created_at, updated_at, latency_ms"
+
+/* How many columns COLS has: the list query's sort key comes right after them. */
+#define CLUSTER_NCOLS 19
 
 static const struct db_stmt st_insert = { "cluster_insert",
 	"INSERT INTO clusters (name, display_name, api_url, prometheus_url, alertmanager_url, loki_url, "
@@ -89,6 +92,12 @@ static const struct db_stmt st_health = { "cluster_health",
 	"$9::boolean FROM upd RETURNING id) "
 	"SELECT old.status, old.status_reason, (SELECT count(*) FROM ins) FROM old",
 	9 };
+static const struct db_stmt st_history = { "cluster_history",
+	"SELECT to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), status, reason, "
+	"latency_ms, version "
+	"FROM (SELECT * FROM cluster_health WHERE cluster_id = $1::uuid ORDER BY at DESC LIMIT $2::int) h "
+	"ORDER BY at",
+	2 };
 static const struct db_stmt st_list_asc = { "cluster_list_asc", LIST_SQL(">", "ASC"), 10 };
 static const struct db_stmt st_list_desc = { "cluster_list_desc", LIST_SQL("<", "DESC"), 10 };
 
@@ -484,6 +493,7 @@ row_to_cluster(const struct dbres *r, int row, struct cluster *c)
 	c->last_seen = ts_rfc3339(dbres_get(r, row, 15));
 	c->created_at = ts_rfc3339(dbres_get(r, row, 16));
 	c->updated_at = ts_rfc3339(dbres_get(r, row, 17));
+	c->latency_ms = dbres_isnull(r, row, 18) ? -1 : atoi(dbres_get(r, row, 18));
 }
 
 static enum err
@@ -632,6 +642,36 @@ cluster_record_health(struct db *db, struct arena *a, const struct cluster_healt
 	return ERR_OK;
 }
 
+enum err
+cluster_history(
+    struct db *db, struct arena *a, const char *id, int limit, struct cluster_check **items, int *n)
+{
+	const char *p[2] = { id, arena_printf(a, "%d", limit) };
+	struct dbres *res;
+	enum err e;
+
+	*items = NULL;
+	*n = 0;
+	if (!text_uuid_ok(id))
+		return ERR_NOTFOUND;
+	if (limit < 1 || limit > 1000)
+		return ERR_INPUT;
+	if ((e = db_exec(db, &st_history, p, a, &res)) != ERR_OK)
+		return e;
+	*n = dbres_rows(res);
+	*items = arena_zalloc(a, sizeof(**items) * (size_t)(*n > 0 ? *n : 1));
+	for (int i = 0; i < *n; i++) {
+		struct cluster_check *c = &(*items)[i];
+
+		c->at = dbres_get(res, i, 0);
+		c->status = dbres_get(res, i, 1);
+		c->reason = dbres_get(res, i, 2);
+		c->latency_ms = dbres_isnull(res, i, 3) ? -1 : atoi(dbres_get(res, i, 3));
+		c->version = dbres_get(res, i, 4);
+	}
+	return ERR_OK;
+}
+
 /* Cursors are base64url of the JSON array [sort, dir, key, name]: opaque to clients, checked on
  * the way back in. */
 static const char *
@@ -737,8 +777,8 @@ cluster_list(struct db *db, struct arena *a, const struct cluster_filter *f, str
 	for (i = 0; i < out->n; i++)
 		row_to_cluster(res, i, &out->items[i]);
 	if (rows > limit)
-		out->next_cursor =
-		    cursor_make(a, sort, f->desc, dbres_get(res, limit - 1, 18), out->items[limit - 1].name);
+		out->next_cursor = cursor_make(
+		    a, sort, f->desc, dbres_get(res, limit - 1, CLUSTER_NCOLS), out->items[limit - 1].name);
 	return ERR_OK;
 }
 
@@ -841,6 +881,11 @@ cluster_write_json(struct jw *w, const struct cluster *c)
 	jw_string(w, c->created_at);
 	jw_key(w, "updated_at");
 	jw_string(w, c->updated_at);
+	jw_key(w, "latency_ms");
+	if (c->latency_ms >= 0)
+		jw_int(w, c->latency_ms);
+	else
+		jw_null(w);
 	jw_end_object(w);
 }
 

@@ -27,6 +27,7 @@ struct cluster {
 	const char *status, *status_reason, *version;
 	const char *last_seen; /* RFC 3339 UTC, or NULL when never seen */
 	const char *created_at, *updated_at;
+	int latency_ms; /* of the last health check's /version, -1 when never measured */
 };
 
 /* What a person or program may set. NULL strings are unset; labels is a borrowed JSON object of
@@ -120,6 +121,17 @@ enum err cluster_health_targets(
  * when the API answered) and appends it to cluster_health, in one statement. *changed says
  * whether the status or the reason differ from before. ERR_NOTFOUND when the cluster is gone. */
 enum err cluster_record_health(struct db *db, struct arena *a, const struct cluster_health *h, bool *changed);
+
+/* One recorded check, for the history. Strings are arena memory; at is RFC 3339 UTC. */
+struct cluster_check {
+	const char *at, *status, *reason, *version;
+	int latency_ms; /* -1 when the API server did not answer */
+};
+
+/* cluster_history returns the last limit (1..1000) checks of cluster id, oldest first (arena
+ * memory). ERR_NOTFOUND for an id that is not a UUID; an unknown cluster has no checks. */
+enum err cluster_history(
+    struct db *db, struct arena *a, const char *id, int limit, struct cluster_check **items, int *n);
 
 /* cluster_set_status records what a health check found. */
 enum err cluster_set_status(struct db *db, struct arena *a, const char *id, const char *status,

@@ -11,11 +11,22 @@
 </div>
 <?cs if:Cluster.display_name ?><p class="lead"><?cs var:Cluster.display_name ?></p><?cs /if ?>
 <?cs if:Cluster.status_reason ?><div class="callout status-<?cs var:Cluster.status ?>"><?cs var:Cluster.status_reason ?></div><?cs /if ?>
+<section class="panel health-history" aria-label="Health checks">
+<h2>Health checks <?cs if:History_count ?><span class="muted">last <?cs var:History_count ?>, ready <?cs var:History_ready_pct ?>% of them</span><?cs /if ?></h2>
+<?cs if:History_count ?>
+<ol class="strip" aria-label="Status of each check, oldest first"><?cs each:h = History ?><li class="cell status-<?cs var:h.status ?>" title="<?cs var:h.at ?>: <?cs var:h.status ?><?cs if:h.reason ?> (<?cs var:h.reason ?>)<?cs /if ?><?cs if:h.latency_ms ?>, <?cs var:h.latency_ms ?> ms<?cs /if ?>"><span class="visually-hidden"><?cs var:h.at ?> <?cs var:h.status ?></span></li><?cs /each ?></ol>
+<?cs if:Latency.points ?><figure class="latency">
+<svg viewBox="0 0 600 80" preserveAspectRatio="none" role="img" aria-label="API server latency of each check, up to <?cs var:Latency.max ?> ms"><line class="grid" x1="0" y1="2" x2="600" y2="2"/><line class="grid" x1="0" y1="41" x2="600" y2="41"/><line class="axis" x1="0" y1="78" x2="600" y2="78"/><polyline class="line" points="<?cs var:Latency.points ?>"/></svg>
+<figcaption><span>API latency</span><span class="muted">0 to <?cs var:Latency.max ?> ms; mid-line <?cs var:Latency.half ?> ms</span></figcaption>
+</figure><?cs /if ?>
+<?cs else ?><p class="muted">No check yet: the health collector polls every cluster once a minute.</p><?cs /if ?>
+</section>
 <dl class="details">
 <dt>Environment</dt><dd><?cs call:env_badge(Cluster.environment) ?></dd>
 <dt>Type</dt><dd><?cs var:Cluster.type ?></dd>
 <dt>Region</dt><dd><?cs if:Cluster.region ?><?cs var:Cluster.region ?><?cs else ?><span class="muted">not set</span><?cs /if ?></dd>
 <dt>Version</dt><dd><?cs if:Cluster.version ?><?cs var:Cluster.version ?><?cs else ?><span class="muted">unknown</span><?cs /if ?></dd>
+<dt>API latency</dt><dd><?cs if:Cluster.latency_ms ?><?cs var:Cluster.latency_ms ?> ms<?cs else ?><span class="muted">not measured</span><?cs /if ?></dd>
 <dt>GPUs</dt><dd><?cs if:Cluster.has_gpu == "1" ?>yes<?cs else ?>no<?cs /if ?></dd>
 <dt>API server</dt><dd class="url"><?cs var:Cluster.api_url ?></dd>
 <dt>Prometheus</dt><dd class="url"><?cs if:Cluster.prometheus_url ?><?cs var:Cluster.prometheus_url ?><?cs else ?><span class="muted">not set</span><?cs /if ?></dd>

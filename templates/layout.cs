@@ -8,6 +8,7 @@
 <link rel="icon" href="/static/favicon.svg" type="image/svg+xml">
 <script src="/static/js/theme.js"></script>
 <script src="/static/js/app.js" defer></script>
+<?cs if:Page.Live ?><script src="/static/js/live.js" defer></script><?cs /if ?>
 </head>
 <body>
 <a class="skip" href="#main">Skip to content</a>
@@ -19,6 +20,7 @@
 <?cs if:Session.is_admin ?><a href="/admin/users"<?cs if:Page.Nav == "users" ?> class="active" aria-current="page"<?cs /if ?>>Users</a>
 <a href="/admin/audit"<?cs if:Page.Nav == "audit" ?> class="active" aria-current="page"<?cs /if ?>>Audit</a><?cs /if ?>
 </nav>
+<?cs if:Page.Live ?><span id="live" class="live" data-state="connecting" title="Connecting to the live feed" role="status"><span class="live-dot" aria-hidden="true"></span><span class="live-label">Connecting</span></span><?cs /if ?>
 <?cs if:Session.user ?><div class="user-box">
 <a class="user-name" href="/settings" title="Your settings and API tokens"><?cs var:Session.user ?></a>
 <span class="badge role-<?cs var:Session.role ?>" title="Your role"><?cs var:Session.role ?></span>
@@ -26,7 +28,7 @@
 </div><?cs /if ?>
 <button id="theme-toggle" class="theme-toggle" type="button" aria-label="Switch between light and dark theme" title="Switch theme"><svg class="theme-icon theme-icon-moon" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M20.5 14.1A8.5 8.5 0 1 1 9.9 3.5a6.6 6.6 0 0 0 10.6 10.6z"/></svg><svg class="theme-icon theme-icon-sun" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><circle cx="12" cy="12" r="4.2"/><path d="M12 2v2.2M12 19.8V22M4.9 4.9l1.6 1.6M17.5 17.5l1.6 1.6M2 12h2.2M19.8 12H22M4.9 19.1l1.6-1.6M17.5 6.5l1.6-1.6"/></svg></button>
 </header>
-<main id="main">
+<main id="main"<?cs if:Page.Live ?> data-live<?cs /if ?>>
 <?cs if:Page.Flash ?><div class="flash" role="status"><?cs var:Page.Flash ?></div><?cs /if ?>
 <?cs # Page.Body is the page's own rendering, already escaped by its template. ?><?cs uvar:Page.Body ?>
 </main>

@@ -103,6 +103,7 @@ log.level = ${AIOPS_LOG_LEVEL:-info}
 # The stack serves plain HTTP on loopback: the browser would drop a Secure cookie there.
 session.secure_cookie = 0
 secrets.key_file = $dir/aiops.key
+sse.listen = $dir/sse.sock
 auth.proxy {
   enabled = ${AIOPS_PROXY_AUTH:-0}
   admin_groups = aiops-admins
@@ -131,6 +132,36 @@ stack_start_fcgi() {
 	return 1
 }
 
+# stack_start_sse DIR: the push daemon on DIR/sse.sock, behind nginx's /events and /ws.
+stack_start_sse() {
+	local dir=$1
+	stack_stop_sse "$dir"
+	[ -x "$BUILD/sse/aiops-sse" ] || return 0
+	AIOPS_CONFIG="$dir/aiops.hdf" setsid "$BUILD/sse/aiops-sse" >>"$dir/log/aiops-sse.log" 2>&1 </dev/null &
+	echo $! >"$dir/aiops-sse.pid"
+	for _ in $(seq 1 100); do
+		[ -S "$dir/sse.sock" ] && return 0
+		pid_alive "$dir/aiops-sse.pid" || break
+		sleep 0.05
+	done
+	echo "aiops-sse did not start; see $dir/log/aiops-sse.log" >&2
+	return 1
+}
+
+stack_stop_sse() {
+	local dir=$1 pid
+	if pid_alive "$dir/aiops-sse.pid"; then
+		pid=$(cat "$dir/aiops-sse.pid")
+		kill -TERM "$pid" 2>/dev/null || true
+		for _ in $(seq 1 100); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	rm -f "$dir/aiops-sse.pid"
+}
+
 stack_stop_fcgi() {
 	local dir=$1 pid
 	pid_alive "$dir/aiops-fcgi.pid" || return 0
@@ -153,11 +184,14 @@ stack_start_nginx() {
 		-e "s#listen 80;#listen 127.0.0.1:$port;#" \
 		-e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" \
 		-e "s#include aiops_fastcgi.conf;#include $dir/nginx/aiops_fastcgi.conf;#" \
+		-e "s#include aiops_sse.conf;#include $dir/nginx/aiops_sse.conf;#" \
+		-e "s#server 127.0.0.1:8090;#server unix:$dir/sse.sock;#" \
 		-e "s#rate=10r/m;#rate=${AIOPS_LOGIN_RATE:-10r/m};#" \
 		-e "s#rate=50r/s;#rate=${AIOPS_API_RATE:-50r/s};#" \
 		-e "s@# 10.0.0.5 1;.*@${AIOPS_TRUSTED_PROXY:+$AIOPS_TRUSTED_PROXY 1;}@" \
 		"$ROOT/nginx/aiops.conf" >"$dir/nginx/aiops.conf"
 	cp "$ROOT/nginx/aiops_fastcgi.conf" "$dir/nginx/aiops_fastcgi.conf"
+	cp "$ROOT/nginx/aiops_sse.conf" "$dir/nginx/aiops_sse.conf"
 	{
 		[ "$(id -u)" -eq 0 ] && echo "user root;"
 		cat <<CONF
@@ -194,6 +228,7 @@ stack_start() {
 	stack_start_redis "$dir"
 	stack_write_config "$dir"
 	stack_start_fcgi "$dir"
+	stack_start_sse "$dir" || return 1
 	stack_start_nginx "$dir" "$port" || { echo "nginx did not start; see $dir/log/nginx-error.log" >&2; return 1; }
 	for _ in $(seq 1 100); do
 		# Ours, not another server on the port: the master nginx of this folder is alive.
@@ -230,6 +265,7 @@ stack_stop_collectors() {
 stack_stop() {
 	local dir=$1 pg
 	stack_stop_collectors "$dir"
+	stack_stop_sse "$dir"
 	if pid_alive "$dir/nginx/nginx.pid"; then
 		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s stop 2>/dev/null || true
 	fi
@@ -256,6 +292,8 @@ stack_status() {
 	printf '%-12s %s\n' aiops-fcgi "$state"
 	if pid_alive "$dir/nginx/nginx.pid"; then state="running on http://127.0.0.1:$port"; else state=stopped; fi
 	printf '%-12s %s\n' nginx "$state"
+	if pid_alive "$dir/aiops-sse.pid"; then state="running (/events, /ws)"; else state=stopped; fi
+	printf '%-12s %s\n' aiops-sse "$state"
 	if pid_alive "$dir/collect.pid"; then state="running (every minute)"; else state=stopped; fi
 	printf '%-12s %s\n' collectors "$state"
 	if curl -fsS -o /dev/null "http://127.0.0.1:$port/ready" 2>/dev/null; then state=yes; else state=no; fi

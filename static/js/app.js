@@ -138,6 +138,13 @@
 		window.setInterval(times, 30000);
 	}
 
+	/* live.js swapped in a new <main>: dress it like a freshly loaded page. */
+	document.addEventListener("aiops:updated", function () {
+		bars();
+		zeroTiles();
+		times();
+	});
+
 	if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
 	else init();
 })();

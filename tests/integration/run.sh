@@ -27,7 +27,7 @@ export AIOPS_LOGIN_RATE=120r/m AIOPS_API_RATE=5000r/s
 export AIOPS_PROXY_AUTH=1 AIOPS_TRUSTED_PROXY=127.0.0.2
 
 missing=""
-for tool in curl jq nginx redis-server redis-cli promtool pgrep "$PGBIN/pg_ctl" "$BUILD/fcgi/aiops-fcgi" \
+for tool in curl jq node openssl nginx redis-server redis-cli promtool pgrep "$PGBIN/pg_ctl" "$BUILD/fcgi/aiops-fcgi" \
 	"$BUILD/ctl/aiopsctl"; do
 	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
 done

@@ -89,6 +89,14 @@ IFS='|' read -r st why <<<"$(status_of h-prom)"
 assert_eq "$st" degraded "an API that is up with a Prometheus that is not is degraded"
 check "naming Prometheus ($why)" grep -q '^Prometheus: answered HTTP 404' <<<"$why"
 check "every cluster has a history row" test "$(sql "SELECT count(DISTINCT cluster_id) FROM cluster_health")" = 9
+get "/api/v1/clusters/$(id_of h-up)/health?limit=5"
+assert_json '.items | length == 1 and .[0].status == "ready" and .[0].latency_ms >= 0' "the history API shows the check with its latency"
+get "/api/v1/clusters/$(id_of h-up)"
+assert_json '.latency_ms >= 0' "the cluster carries its latest latency"
+get "/api/v1/clusters/$(id_of h-up)/health?limit=0"
+assert_status 422 "a history limit of 0 is refused"
+get "/clusters/$(id_of h-slow)"
+assert_body_has 'class="cell status-unreachable"' "the cluster's page draws the check in its status colour"
 
 section "events"
 redis-cli -s "$STACK_DIR/redis/redis.sock" --raw XRANGE aiops:events "(${offset:-0-0}" + |
