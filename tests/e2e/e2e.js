@@ -7,6 +7,7 @@
 "use strict";
 
 const fs = require("node:fs");
+const { execFileSync } = require("node:child_process");
 const path = require("node:path");
 const assert = require("node:assert/strict");
 const { chromium } = require("playwright-core");
@@ -270,6 +271,70 @@ step("the dashboard counts it and draws its environment's bar", async () => {
 	const lab = await page.locator(".bar-fill.env-lab").evaluate((e) => [e.dataset.value, e.getBoundingClientRect().width]);
 	if (lab[0] === "0") assert.equal(lab[1], 0);
 	await shot("08-home");
+});
+
+// collect runs one health pass, as cron would.
+function collect() {
+	return execFileSync(process.env.AIOPS_E2E_COLLECT, ["health"], {
+		env: { ...process.env, AIOPS_CONFIG: process.env.AIOPS_E2E_CONFIG, AIOPS_COLLECT_TIMEOUT_MS: "1500" },
+		stdio: ["ignore", "pipe", "pipe"],
+	}).toString();
+}
+
+async function fake(name, settings) {
+	const r = await fetch(`${process.env.AIOPS_E2E_FAKE}/_fake/clusters/${name}`, {
+		method: "PUT",
+		headers: { "Content-Type": "application/json" },
+		body: JSON.stringify(settings),
+	});
+	assert.equal(r.status, 200, `fake-kube refused the settings of ${name}`);
+}
+
+step("the dashboard changes colour when a cluster goes down, without a reload", async () => {
+	const fakeName = "live-" + TAG.slice(0, 10);
+	await fake(fakeName, { fail: "none" });
+	// The cluster, registered through the JSON API with the browser's own session and CSRF token.
+	await goto("/settings");
+	const token = await page.inputValue('form[action="/logout"] input[name="csrf_token"]');
+	const made = await page.evaluate(
+	    async ([name, api, t]) => {
+		    const r = await fetch("/api/v1/clusters", {
+			    method: "POST",
+			    headers: { "Content-Type": "application/json", "X-CSRF-Token": t },
+			    body: JSON.stringify({ name, api_url: api, environment: "production", type: "kubernetes" }),
+		    });
+		    return [r.status, await r.json()];
+	    },
+	    [fakeName, `${process.env.AIOPS_E2E_FAKE}/c/${fakeName}`, token]);
+	assert.equal(made[0], 201, JSON.stringify(made[1]));
+	collect();
+	await goto("/");
+	await page.waitForSelector('#live[data-state="live"]');
+	const unreachable = page.locator('.tile-status[data-status="unreachable"] .tile-value');
+	const before = Number(await unreachable.innerText());
+	await page.evaluate(() => {
+		window.__notReloaded = true;
+	});
+	await fake(fakeName, { fail: "reset" });
+	collect();
+	await page.waitForFunction(
+	    (n) => Number(document.querySelector('.tile-status[data-status="unreachable"] .tile-value').textContent) === n + 1,
+	    before, { timeout: 10000 });
+	assert.equal(await page.evaluate(() => window.__notReloaded), true, "the page was not reloaded");
+	const row = page.locator('section[aria-label="Clusters needing attention"] tr', { hasText: fakeName });
+	await row.waitFor();
+	assert.match(await row.innerText(), /unreachable/);
+	await shot("09b-home-live-down");
+	// And back up: the tile goes back without a reload either.
+	await fake(fakeName, { fail: "none" });
+	collect();
+	await page.waitForFunction(
+	    (n) => Number(document.querySelector('.tile-status[data-status="unreachable"] .tile-value').textContent) === n,
+	    before, { timeout: 10000 });
+	const del = await page.evaluate(
+	    async ([id, t]) => (await fetch(`/api/v1/clusters/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": t } })).status,
+	    [made[1].id, token]);
+	assert.equal(del, 204);
 });
 
 step("the dark theme is chosen with the toggle and survives a reload", async () => {

@@ -57,6 +57,17 @@ stack_ctl "$DIR" migrate --dir "$ROOT/sql" >/dev/null || fail "migrations failed
 AIOPS_E2E_OTP=$(stack_ctl "$DIR" user add admin --role admin) || fail "aiopsctl user add failed"
 export AIOPS_E2E_OTP
 
+# A fake Kubernetes API server for the live step: the collector polls it, the page follows.
+FAKE_PORT=$(stack_free_port) || fail "no free port"
+"$BUILD/tests/fakes/fake-kube" --port "$FAKE_PORT" >"$DIR/fake.out" 2>"$DIR/log/fake-kube.log" &
+for _ in $(seq 1 100); do
+	grep -q listening "$DIR/fake.out" 2>/dev/null && break
+	sleep 0.05
+done
+grep -q listening "$DIR/fake.out" || fail "fake-kube did not start"
+export AIOPS_E2E_FAKE="http://127.0.0.1:$FAKE_PORT"
+export AIOPS_E2E_COLLECT="$BUILD/collectors/aiops-collect" AIOPS_E2E_CONFIG="$DIR/aiops.hdf"
+
 mkdir -p "$HERE/out"
 rm -f "$HERE"/out/*.png
 status=0
