@@ -64,8 +64,10 @@ parse_shard(const char *s, int *i, int *n)
 	return 0;
 }
 
-int
-main(int argc, char **argv)
+/* parse_options reads options up to the first argument that is not one (optstring starting with
+ * '+') or to the end. Returns -1 to go on, or the exit status when the program must stop now. */
+static int
+parse_options(int argc, char **argv, const char *optstring, const char **config, struct collect *co)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -73,44 +75,42 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, optstring, opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': *config = optarg; break;
+		case 's':
+			if (parse_shard(optarg, &co->shard, &co->nshards) != 0) {
+				fprintf(stderr, "aiops-collect: --shard takes I/N with 1 <= I <= N, not %s\n",
+				    optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	return -1;
+}
+
+int
+main(int argc, char **argv)
+{
 	const char *config = getenv("AIOPS_CONFIG"), *why, *cmdname = NULL;
 	struct collect co = { 0 };
 	struct dbres *res;
 	size_t k;
-	int ch, rc, lvl;
+	int rc, lvl;
 
 	co.shard = co.nshards = 1;
-	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': config = optarg; break;
-		case 's':
-			if (parse_shard(optarg, &co.shard, &co.nshards) != 0) {
-				fprintf(stderr, "aiops-collect: --shard takes I/N with 1 <= I <= N, not %s\n",
-				    optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
+	/* Options may come before the command and after it: aiops-collect health --shard 2/3. */
+	if ((rc = parse_options(argc, argv, "+c:h", &config, &co)) >= 0)
+		return rc;
 	if (optind < argc)
 		cmdname = argv[optind++];
-	/* Options may follow the command too: aiops-collect health --shard 2/3. */
-	while (cmdname != NULL && (ch = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': config = optarg; break;
-		case 's':
-			if (parse_shard(optarg, &co.shard, &co.nshards) != 0) {
-				fprintf(stderr, "aiops-collect: --shard takes I/N with 1 <= I <= N, not %s\n",
-				    optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
+	if (cmdname != NULL && (rc = parse_options(argc, argv, "c:h", &config, &co)) >= 0)
+		return rc;
 	for (k = 0; cmdname != NULL && k < sizeof(commands) / sizeof(commands[0]); k++)
 		if (strcmp(cmdname, commands[k].name) == 0)
 			break;

@@ -104,6 +104,24 @@ req_fail(struct req *r, int status, const char *msg)
 	return status;
 }
 
+const char *
+req_take_failure(struct req *r)
+{
+	struct buf *b = buf_new(r->a);
+	const char *k;
+	json_t *v;
+
+	/* With fields, the fields say it all; the message is then only their summary. */
+	if (r->error != NULL && r->error_fields == NULL)
+		buf_adds(b, r->error);
+	json_object_foreach (r->error_fields, k, v)
+		buf_printf(b, "%s%s: %s", b->len > 0 ? "; " : "", k, json_string_value(v));
+	r->error = NULL;
+	r->error_fields = NULL;
+	r->status = 200;
+	return b->len > 0 ? buf_cstr(b) : NULL;
+}
+
 int
 req_fail_field(struct req *r, const char *field, const char *reason)
 {

@@ -69,6 +69,11 @@ int req_fail(struct req *r, int status, const char *msg);
 /* req_fail_field adds field: reason to the 422 details; returns 422. */
 int req_fail_field(struct req *r, const char *field, const char *reason);
 
+/* req_take_failure returns the message of the failure recorded so far, for a page that shows it
+ * beside its own form instead of the error page: the message of req_fail, or the 422 fields as
+ * "field: reason; ..." (arena memory; NULL when nothing failed). The failure is cleared. */
+const char *req_take_failure(struct req *r);
+
 /* req_fail_err maps a library error to its status, logging server-side failures; returns it. */
 int req_fail_err(struct req *r, enum err e, const char *what);
 

@@ -106,15 +106,7 @@ res_admin_users_create_form(struct req *r)
 	    kv_get(&r->form, "role"), NULL, &otp, &u);
 
 	if (st == 422 || st == 409) {
-		const char *k;
-		json_t *v;
-
-		tpl_set(r->w->tpl, "Errors.user", r->error);
-		json_object_foreach (r->error_fields, k, v)
-			tpl_set(
-			    r->w->tpl, "Errors.user", arena_printf(r->a, "%s: %s", k, json_string_value(v)));
-		r->error_fields = NULL;
-		r->error = NULL;
+		tpl_set(r->w->tpl, "Errors.user", req_take_failure(r));
 		tpl_set(r->w->tpl, "Form.username", kv_get(&r->form, "username"));
 		tpl_set(r->w->tpl, "Form.display_name", kv_get(&r->form, "display_name"));
 		return users_page(r, st);
@@ -196,12 +188,7 @@ res_admin_users_update_form(struct req *r)
 	else
 		return req_fail(r, 400, "unknown action: role, disable, enable or reset");
 	if (st == 422) {
-		const char *k;
-		json_t *v;
-
-		json_object_foreach (r->error_fields, k, v)
-			tpl_set(r->w->tpl, "Errors.user", json_string_value(v));
-		r->error_fields = NULL;
+		tpl_set(r->w->tpl, "Errors.user", req_take_failure(r));
 		return users_page(r, 422);
 	}
 	if (st != 0)

@@ -158,12 +158,7 @@ res_settings_token_create(struct req *r)
 		days = -1;
 	st = make_token(r, kv_get(&r->form, "name"), kv_get(&r->form, "role"), days, &secret, &t);
 	if (st == 422) {
-		const char *k;
-		json_t *v;
-
-		json_object_foreach (r->error_fields, k, v)
-			tpl_set(r->w->tpl, "Errors.token", json_string_value(v));
-		r->error_fields = NULL;
+		tpl_set(r->w->tpl, "Errors.token", req_take_failure(r));
 		return settings_page(r, 422);
 	}
 	if (st != 0)
