@@ -88,6 +88,10 @@ check "the WebSocket handshake succeeds through nginx" grep -q '^status 101$' "$
 check "a subscribed type arrives as a JSON frame" \
 	grep -q '"event":"CLUSTER_REGISTERED"' "$SCRATCH/ws"
 check "an unsubscribed type does not" bash -c "! grep -q CLUSTER_DELETED '$SCRATCH/ws'"
+printf '{"op":"resume","last_event_id":"%s"}\n' "$first" |
+	node "$ROOT/tests/integration/ws_client.js" "ws://127.0.0.1:$PORT/ws" 2 "$AUTHZ" >"$SCRATCH/ws-resume"
+check "a WebSocket resume replays what was missed, in order" \
+	test "$(grep -o '"event":"CLUSTER_[A-Z]*"' "$SCRATCH/ws-resume" | head -n 2 | tr '\n' ,)" = '"event":"CLUSTER_UPDATED","event":"CLUSTER_DELETED",'
 printf '%s\n' 'not json' | node "$ROOT/tests/integration/ws_client.js" "ws://127.0.0.1:$PORT/ws" 2 "$AUTHZ" >"$SCRATCH/ws-bad"
 check "a message that is not JSON gets an error frame" grep -q '"event":"error"' "$SCRATCH/ws-bad"
 
