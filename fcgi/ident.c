@@ -96,6 +96,36 @@ ident_audit(struct req *r, const char *actor, const char *action, const char *ta
 		log_error(r->request_id, "audit: could not record %s on %s", action, e.target);
 }
 
+/* csv_next returns the next item of a comma-separated list at *p (leading spaces skipped), its
+ * length in *n, and moves *p past it; NULL at the end. */
+static const char *
+csv_next(const char **p, size_t *n)
+{
+	const char *item;
+
+	while (**p == ',' || **p == ' ')
+		(*p)++;
+	if (**p == '\0')
+		return NULL;
+	item = *p;
+	*n = strcspn(item, ",");
+	*p += *n;
+	return item;
+}
+
+/* csv_has says whether the comma-separated list holds the n bytes at item. */
+static bool
+csv_has(const char *list, const char *item, size_t n)
+{
+	const char *w;
+	size_t m;
+
+	while (list != NULL && (w = csv_next(&list, &m)) != NULL)
+		if (m == n && strncmp(w, item, n) == 0)
+			return true;
+	return false;
+}
+
 /* proxy_role maps the proxy's comma-separated groups to the highest role they grant, or -1. */
 static int
 proxy_role(const char *groups)
@@ -110,29 +140,12 @@ proxy_role(const char *groups)
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
-		const char *want = cfg_str(map[i].key);
+		const char *g = groups, *item;
+		size_t n;
 
-		for (const char *g = groups; g != NULL && *g != '\0';) {
-			size_t n = strcspn(g, ",");
-			const char *w = want;
-
-			while (n > 0 && g[0] == ' ')
-				g++, n--;
-			while (w != NULL && *w != '\0') {
-				size_t m = strcspn(w, ",");
-
-				while (m > 0 && w[0] == ' ')
-					w++, m--;
-				if (m == n && n > 0 && strncmp(g, w, n) == 0)
-					return (int)map[i].role;
-				w += m;
-				if (*w == ',')
-					w++;
-			}
-			g += n;
-			if (*g == ',')
-				g++;
-		}
+		while (g != NULL && (item = csv_next(&g, &n)) != NULL)
+			if (csv_has(cfg_str(map[i].key), item, n))
+				return (int)map[i].role;
 	}
 	return -1;
 }
@@ -334,12 +347,6 @@ origin_ok(struct req *r)
 	return on == hn && on > 0 && strncasecmp(o, host, on) == 0 && (o[on] == '\0' || o[on] == ':');
 }
 
-static bool
-changes_state(const struct req *r)
-{
-	return strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
-}
-
 /* csrf_sent returns the token a browser request carries: the X-CSRF-Token header for fetch, or
  * the csrf_token form field. The body is read later, so the form is parsed here on demand by the
  * dispatcher: this only looks at what is there. */
@@ -415,7 +422,7 @@ ident_csrf(struct req *r)
 {
 	const char *sent;
 
-	if (!changes_state(r))
+	if (!req_changes_state(r))
 		return 0;
 	if (!origin_ok(r))
 		return req_fail(r, 403, "the request came from another site (Origin does not match)");

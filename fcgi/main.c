@@ -225,15 +225,6 @@ worker_serve(int listen_fd)
 		_exit(1);
 	}
 	(void)auth_init(cfg_str("auth.common_passwords"));
-	{
-		const char *kwhy;
-
-		if (secret_key_load(cfg_str("secrets.key_file"), 0, &w.key, &kwhy) != ERR_OK) {
-			w.key = NULL;
-			log_warn(NULL, "key file %s: %s; cluster credentials cannot be stored or read",
-			    cfg_str("secrets.key_file"), kwhy);
-		}
-	}
 	/* Connect now, so the first request does not pay for it; failure is not fatal. */
 	(void)db_ping(w.db);
 	(void)rds_ping(w.rds);

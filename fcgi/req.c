@@ -89,6 +89,12 @@ req_header_out(struct req *r, const char *name, const char *value)
 }
 
 bool
+req_changes_state(const struct req *r)
+{
+	return strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0;
+}
+
+bool
 req_wants_json(const struct req *r)
 {
 	if (r->route != NULL)

@@ -27,7 +27,7 @@ struct worker {
 	struct tpl *tpl;
 	struct cache *cache;
 	struct cache *shells; /* rendered page shells, apart so that storing one never evicts a body in use */
-	struct secret_key *key; /* seals cluster credentials; NULL when the key file could not be read */
+	struct secret_key *key; /* seals cluster credentials; read when first needed (res_clusters.c) */
 	unsigned long long key_stamp; /* the key file's inode and change time when key was read */
 };
 
@@ -108,6 +108,9 @@ int req_finish(struct req *r);
 
 /* req_status_text returns the reason phrase of status. */
 const char *req_status_text(int status);
+
+/* req_changes_state says whether r may change something: any method but GET and HEAD. */
+bool req_changes_state(const struct req *r);
 
 /* req_wants_json says whether the route answers JSON. */
 bool req_wants_json(const struct req *r);

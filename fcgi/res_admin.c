@@ -37,19 +37,17 @@ users_page(struct req *r, int status)
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "list users");
 	for (int i = 0; i < n; i++) {
-		const char *b = arena_printf(r->a, "Users.%d", i);
+		struct tpl_node *row = tpl_node(t, arena_printf(r->a, "Users.%d", i));
 
-		tpl_set(t, arena_printf(r->a, "%s.id", b), items[i].id);
-		tpl_set(t, arena_printf(r->a, "%s.username", b), items[i].username);
-		tpl_set(t, arena_printf(r->a, "%s.display_name", b), items[i].display_name);
-		tpl_set(t, arena_printf(r->a, "%s.role", b), role_name(items[i].role));
-		tpl_set(t, arena_printf(r->a, "%s.source", b), items[i].source);
-		tpl_set(t, arena_printf(r->a, "%s.disabled", b), items[i].disabled ? "1" : "0");
-		tpl_set(
-		    t, arena_printf(r->a, "%s.must_change", b), items[i].must_change_password ? "1" : "0");
-		tpl_set(t, arena_printf(r->a, "%s.last_login_at", b), items[i].last_login_at);
-		tpl_set(t, arena_printf(r->a, "%s.self", b),
-		    strcmp(items[i].id, r->id->user_id) == 0 ? "1" : "0");
+		tpl_node_set(row, "id", items[i].id);
+		tpl_node_set(row, "username", items[i].username);
+		tpl_node_set(row, "display_name", items[i].display_name);
+		tpl_node_set(row, "role", role_name(items[i].role));
+		tpl_node_set(row, "source", items[i].source);
+		tpl_node_set(row, "disabled", items[i].disabled ? "1" : "0");
+		tpl_node_set(row, "must_change", items[i].must_change_password ? "1" : "0");
+		tpl_node_set(row, "last_login_at", items[i].last_login_at);
+		tpl_node_set(row, "self", strcmp(items[i].id, r->id->user_id) == 0 ? "1" : "0");
 	}
 	for (int i = ROLE_VIEWER, k = 0; i < ROLE__MAX; i++, k++)
 		tpl_set(t, arena_printf(r->a, "Roles.%d", k), role_name((enum role)i));
@@ -371,22 +369,18 @@ res_admin_audit_page(struct req *r)
 	tpl_set(t, "Filter.action", f.action);
 	tpl_set(t, "Filter.target", f.target);
 	json_array_foreach (items, i, v) {
-		const char *b = arena_printf(r->a, "Audit.%zu", i);
+		struct tpl_node *row = tpl_node(t, arena_printf(r->a, "Audit.%zu", i));
 		char *d = json_dumps(json_object_get(v, "details"), JSON_COMPACT | JSON_SORT_KEYS);
 
-		tpl_set(t, arena_printf(r->a, "%s.at", b), json_string_value(json_object_get(v, "at")));
-		tpl_set(t, arena_printf(r->a, "%s.actor", b), json_string_value(json_object_get(v, "actor")));
-		tpl_set(t, arena_printf(r->a, "%s.role", b), json_string_value(json_object_get(v, "role")));
-		tpl_set(
-		    t, arena_printf(r->a, "%s.action", b), json_string_value(json_object_get(v, "action")));
-		tpl_set(
-		    t, arena_printf(r->a, "%s.target", b), json_string_value(json_object_get(v, "target")));
-		tpl_set(t, arena_printf(r->a, "%s.client", b),
-		    json_string_value(json_object_get(v, "client_addr")));
-		tpl_set(t, arena_printf(r->a, "%s.request_id", b),
-		    json_string_value(json_object_get(v, "request_id")));
-		tpl_set(t, arena_printf(r->a, "%s.details", b), d != NULL && strcmp(d, "{}") != 0 ? d : NULL);
-		tpl_set(t, arena_printf(r->a, "%s.failed", b),
+		tpl_node_set(row, "at", json_string_value(json_object_get(v, "at")));
+		tpl_node_set(row, "actor", json_string_value(json_object_get(v, "actor")));
+		tpl_node_set(row, "role", json_string_value(json_object_get(v, "role")));
+		tpl_node_set(row, "action", json_string_value(json_object_get(v, "action")));
+		tpl_node_set(row, "target", json_string_value(json_object_get(v, "target")));
+		tpl_node_set(row, "client", json_string_value(json_object_get(v, "client_addr")));
+		tpl_node_set(row, "request_id", json_string_value(json_object_get(v, "request_id")));
+		tpl_node_set(row, "details", d != NULL && strcmp(d, "{}") != 0 ? d : NULL);
+		tpl_node_set(row, "failed",
 		    strstr(json_string_value(json_object_get(v, "action")), "failed") != NULL ? "1" : "0");
 		free(d);
 	}

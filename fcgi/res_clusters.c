@@ -547,13 +547,13 @@ set_history(struct req *r, const struct cluster *c)
 	if (n == 0)
 		return 0;
 	for (int i = 0; i < n; i++) {
-		const char *b = arena_printf(r->a, "History.%d", i);
+		struct tpl_node *row = tpl_node(t, arena_printf(r->a, "History.%d", i));
 
-		tpl_set(t, arena_printf(r->a, "%s.at", b), h[i].at);
-		tpl_set(t, arena_printf(r->a, "%s.status", b), h[i].status);
-		tpl_set(t, arena_printf(r->a, "%s.reason", b), h[i].reason);
+		tpl_node_set(row, "at", h[i].at);
+		tpl_node_set(row, "status", h[i].status);
+		tpl_node_set(row, "reason", h[i].reason);
 		if (h[i].latency_ms >= 0)
-			tpl_set_int(t, arena_printf(r->a, "%s.latency_ms", b), h[i].latency_ms);
+			tpl_node_set(row, "latency_ms", arena_printf(r->a, "%d", h[i].latency_ms));
 		if (h[i].latency_ms > max)
 			max = h[i].latency_ms;
 		ready += strcmp(h[i].status, "ready") == 0;

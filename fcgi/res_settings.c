@@ -40,16 +40,16 @@ settings_page(struct req *r, int status)
 	if ((e = token_list(r->w->db, r->a, r->id->user_id, &items, &n)) != ERR_OK)
 		return req_fail_err(r, e, "list tokens");
 	for (int i = 0; i < n; i++) {
-		const char *b = arena_printf(r->a, "Tokens.%d", i);
+		struct tpl_node *row = tpl_node(t, arena_printf(r->a, "Tokens.%d", i));
 
-		tpl_set(t, arena_printf(r->a, "%s.id", b), items[i].id);
-		tpl_set(t, arena_printf(r->a, "%s.name", b), items[i].name);
-		tpl_set(t, arena_printf(r->a, "%s.prefix", b), items[i].prefix);
-		tpl_set(t, arena_printf(r->a, "%s.role", b), role_name(items[i].role));
-		tpl_set(t, arena_printf(r->a, "%s.created_at", b), items[i].created_at);
-		tpl_set(t, arena_printf(r->a, "%s.expires_at", b), items[i].expires_at);
-		tpl_set(t, arena_printf(r->a, "%s.last_used_at", b), items[i].last_used_at);
-		tpl_set(t, arena_printf(r->a, "%s.revoked_at", b), items[i].revoked_at);
+		tpl_node_set(row, "id", items[i].id);
+		tpl_node_set(row, "name", items[i].name);
+		tpl_node_set(row, "prefix", items[i].prefix);
+		tpl_node_set(row, "role", role_name(items[i].role));
+		tpl_node_set(row, "created_at", items[i].created_at);
+		tpl_node_set(row, "expires_at", items[i].expires_at);
+		tpl_node_set(row, "last_used_at", items[i].last_used_at);
+		tpl_node_set(row, "revoked_at", items[i].revoked_at);
 	}
 	if (kv_get(&r->query, "changed") != NULL)
 		tpl_set(t, "Page.Flash", "Your password was changed. Your other sessions were logged out.");

@@ -336,7 +336,7 @@ route_dispatch(struct req *r)
 	if ((st = ident_csrf(r)) != 0)
 		return st;
 	st = r->route->handler(r);
-	if (strcmp(r->method, "GET") != 0 && st < 400)
+	if (req_changes_state(r) && st < 400)
 		version_ident_changed();
 	return st;
 }

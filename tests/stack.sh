@@ -148,32 +148,25 @@ stack_start_sse() {
 	return 1
 }
 
-stack_stop_sse() {
-	local dir=$1 pid
-	if pid_alive "$dir/aiops-sse.pid"; then
-		pid=$(cat "$dir/aiops-sse.pid")
+stack_stop_sse() { stop_pidfile "$1/aiops-sse.pid" 100; }
+
+# stop_pidfile FILE TRIES: SIGTERM the process FILE names, wait up to TRIES x 50 ms for it to go
+# (aiops-fcgi drains requests in flight meanwhile), SIGKILL it if it has not, remove FILE.
+stop_pidfile() {
+	local file=$1 tries=$2 pid
+	if pid_alive "$file"; then
+		pid=$(cat "$file")
 		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do
+		for _ in $(seq 1 "$tries"); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.05
 		done
 		kill -KILL "$pid" 2>/dev/null || true
 	fi
-	rm -f "$dir/aiops-sse.pid"
+	rm -f "$file"
 }
 
-stack_stop_fcgi() {
-	local dir=$1 pid
-	pid_alive "$dir/aiops-fcgi.pid" || return 0
-	pid=$(cat "$dir/aiops-fcgi.pid")
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 400); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.05
-	done
-	kill -KILL "$pid" 2>/dev/null || true
-	rm -f "$dir/aiops-fcgi.pid"
-}
+stack_stop_fcgi() { stop_pidfile "$1/aiops-fcgi.pid" 400; }
 
 stack_start_nginx() {
 	local dir=$1 port=$2
