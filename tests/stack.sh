@@ -19,7 +19,7 @@ stack_free_port() {
 	return 1
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
 # stack_pg_dir prints where PostgreSQL's files live: DIR/pg, or a folder under /tmp linked from
 # there when the postgres user cannot reach DIR (a checkout under /root, say).
@@ -187,11 +187,13 @@ stack_start_nginx() {
 	cp "$ROOT/nginx/aiops_sse.conf" "$dir/nginx/aiops_sse.conf"
 	{
 		[ "$(id -u)" -eq 0 ] && echo "user root;"
+		# A benchmark holding many streams raises both (each stream is two connections here).
+		[ -n "${STACK_NGINX_NOFILE:-}" ] && echo "worker_rlimit_nofile $STACK_NGINX_NOFILE;"
 		cat <<CONF
 worker_processes 2;
 pid $dir/nginx/nginx.pid;
 error_log $dir/log/nginx-error.log warn;
-events { worker_connections 16384; }
+events { worker_connections ${STACK_NGINX_CONNECTIONS:-16384}; }
 http {
 	include /etc/nginx/mime.types;
 	default_type application/octet-stream;
