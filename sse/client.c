@@ -439,21 +439,27 @@ ev_release(const void *data, size_t len, void *extra)
 	ev_unref(extra);
 }
 
-void
-client_send_ev(struct client *c, struct ev *e)
+/* ev_into writes event e in c's protocol to dst (the bytes are shared, not copied, when large). */
+static void
+ev_into(struct client *c, struct evbuffer *dst, struct ev *e)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
 	const char *p = c->proto == PROTO_WS ? e->ws : e->sse;
 	size_t n = c->proto == PROTO_WS ? e->ws_len : e->sse_len;
 
 	if (n < SHARE_MIN) {
-		evbuffer_add(out, p, n);
+		evbuffer_add(dst, p, n);
 	} else {
 		ev_ref(e);
-		if (evbuffer_add_reference(out, p, n, ev_release, e) != 0)
+		if (evbuffer_add_reference(dst, p, n, ev_release, e) != 0)
 			ev_unref(e);
 	}
 	c->d->m.events_out++;
+}
+
+void
+client_send_ev(struct client *c, struct ev *e)
+{
+	ev_into(c, bufferevent_get_output(c->bev), e);
 }
 
 /* wants says whether c may and wants to see e: a private event only by its owner. */
@@ -475,36 +481,61 @@ replay_free(struct replay *r)
 	free(r);
 }
 
-void
-client_pump(struct client *c)
+/* pump_into moves c along its replay and then the hub, writing what c wants to dst, until dst
+ * holds PUMP_LOW bytes or c is owed nothing more. */
+static void
+pump_into(struct client *c, struct evbuffer *dst)
 {
-	struct evbuffer *out;
 	struct replay *r = c->replay;
 
-	if (c->state != CS_STREAM)
-		return;
-	out = bufferevent_get_output(c->bev);
 	if (r != NULL) {
 		if (r->evs == NULL)
 			return; /* waiting for Redis: live events wait behind the replay */
-		while (r->i < r->n && evbuffer_get_length(out) < PUMP_LOW) {
+		while (r->i < r->n && evbuffer_get_length(dst) < PUMP_LOW) {
 			struct ev *e = r->evs[r->i++];
 
 			if (wants(c, e))
-				client_send_ev(c, e);
+				ev_into(c, dst, e);
 		}
 		if (r->i < r->n)
 			return;
 		c->replay = NULL;
 		replay_free(r);
 	}
-	while (c->cursor->next != NULL && evbuffer_get_length(out) < PUMP_LOW) {
+	while (c->cursor->next != NULL && evbuffer_get_length(dst) < PUMP_LOW) {
 		struct ev *e = c->cursor->next;
 
 		park(c, e);
 		if (sid_cmp(&e->id, &c->floor) > 0 && wants(c, e))
-			client_send_ev(c, e);
+			ev_into(c, dst, e);
 	}
+}
+
+/* Writing to a bufferevent's output arms its write event (an epoll_ctl call) and the write
+ * callback disarms it once the output has drained (another): three system calls per client per
+ * event. A client whose output is empty keeps up, so its new bytes are collected aside and written
+ * at once; only what the kernel does not take goes to the output, for libevent to send. */
+void
+client_pump(struct client *c)
+{
+	struct evbuffer *out, *aside;
+
+	if (c->state != CS_STREAM)
+		return;
+	out = bufferevent_get_output(c->bev);
+	if (evbuffer_get_length(out) != 0) {
+		pump_into(c, out);
+		return;
+	}
+	if ((aside = c->d->aside) == NULL && (aside = c->d->aside = evbuffer_new()) == NULL)
+		die_oom();
+	pump_into(c, aside);
+	if (evbuffer_get_length(aside) == 0)
+		return;
+	/* An error leaves the bytes for the output, where libevent meets the error and closes. */
+	(void)evbuffer_write(aside, bufferevent_getfd(c->bev));
+	if (evbuffer_get_length(aside) != 0)
+		evbuffer_add_buffer(out, aside);
 }
 
 void
@@ -811,4 +842,7 @@ client_close_all(struct daemon *d)
 		(void)evbuffer_write(out, bufferevent_getfd(c->bev));
 		client_free(c);
 	}
+	if (d->aside != NULL)
+		evbuffer_free(d->aside);
+	d->aside = NULL;
 }

@@ -9,6 +9,7 @@
 #include "hub.h"
 
 struct bufferevent;
+struct evbuffer;
 struct event;
 struct event_base;
 struct evconnlistener;
@@ -56,6 +57,7 @@ struct daemon {
 	struct hub hub;
 	struct feed *feed;
 	struct client *clients;
+	struct evbuffer *aside; /* client_pump's scratch: a keeping-up client's bytes, written at once */
 	size_t nproto[PROTO__MAX];
 	long heartbeat_s, max_buffer, max_clients, replay_max;
 	char **origins; /* extra origins allowed to open /ws, NULL-terminated */
@@ -82,7 +84,8 @@ void client_tick(struct daemon *d);
 /* client_heartbeat sends a comment (SSE) or a ping (WebSocket) to every streaming client. */
 void client_heartbeat(struct daemon *d);
 
-/* client_close_all ends every connection (a WebSocket gets a 1001 close first), for shutdown. */
+/* client_close_all ends every connection (a WebSocket gets a 1001 close first) and frees what the
+ * clients shared, for shutdown. */
 void client_close_all(struct daemon *d);
 
 /* client_stream turns c into a streaming client of proto, parked at the hub's tail: it receives
