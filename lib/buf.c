@@ -27,10 +27,25 @@ buf_grow(struct buf *b, size_t more)
 void
 buf_add(struct buf *b, const void *s, size_t n)
 {
-	buf_grow(b, n);
+	/* cap - len cannot overflow, n + 1 could: room for n bytes and the NUL without a call. */
+	if (n >= b->cap - b->len)
+		buf_grow(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
+}
+
+char *
+buf_extend(struct buf *b, size_t n)
+{
+	char *at;
+
+	if (n >= b->cap - b->len)
+		buf_grow(b, n);
+	at = b->p + b->len;
+	b->len += n;
+	b->p[b->len] = '\0';
+	return at;
 }
 
 void
@@ -42,7 +57,10 @@ buf_adds(struct buf *b, const char *s)
 void
 buf_addc(struct buf *b, char c)
 {
-	buf_add(b, &c, 1);
+	if (b->cap - b->len < 2)
+		buf_grow(b, 1);
+	b->p[b->len++] = c;
+	b->p[b->len] = '\0';
 }
 
 void

@@ -19,6 +19,10 @@ void buf_addc(struct buf *b, char c);
 void buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_vprintf(struct buf *b, const char *fmt, va_list ap);
 
+/* buf_extend makes the buffer n bytes longer and returns where those n bytes go, for the caller
+ * to fill at once (owned by the buffer, valid until the next call that adds to it). */
+char *buf_extend(struct buf *b, size_t n);
+
 /* buf_cstr returns the contents as a C string ("" when empty); owned by the buffer. */
 const char *buf_cstr(const struct buf *b);
 

@@ -371,6 +371,38 @@ START_TEST(test_jsonesc_round_trip)
 }
 END_TEST
 
+START_TEST(test_jsonesc_byte_at_every_place)
+{
+	/* Plain runs are scanned eight bytes at a time with a shorter tail: any byte, at any place
+	 * of strings from 1 to 24 bytes long, comes out as it does on its own. */
+	for (int c = 0; c < 256; c++) {
+		char one[1] = { (char)c };
+		const char *alone = esc(one, 1);
+		size_t alen = strlen(alone) - 2;
+
+		for (size_t len = 1; len <= 24; len++)
+			for (size_t at = 0; at < len; at++) {
+				char in[24], want[64];
+				size_t w = 0;
+
+				memset(in, 'a', len);
+				in[at] = (char)c;
+				want[w++] = '"';
+				memset(want + w, 'a', at);
+				w += at;
+				memcpy(want + w, alone + 1, alen);
+				w += alen;
+				memset(want + w, 'a', len - at - 1);
+				w += len - at - 1;
+				want[w++] = '"';
+				want[w] = '\0';
+				ck_assert_msg(
+				    strcmp(esc(in, len), want) == 0, "byte %d at %zu of %zu", c, at, len);
+			}
+	}
+}
+END_TEST
+
 START_TEST(test_jsonesc_every_byte_valid)
 {
 	/* Whatever the byte, alone or after a lead byte, the output is one valid JSON string with no
@@ -606,6 +638,7 @@ json_suite(void)
 	tcase_add_test(core, test_jsonesc_forms);
 	tcase_add_test(core, test_jsonesc_round_trip);
 	tcase_add_test(core, test_jsonesc_every_byte_valid);
+	tcase_add_test(core, test_jsonesc_byte_at_every_place);
 	tcase_add_test(core, test_utf8_valid);
 	tcase_add_test(core, test_jw_document);
 	tcase_add_test(core, test_jw_top_level_and_appending);
