@@ -51,19 +51,17 @@ join_url(struct arena *a, const char *base, const char *path)
 static void
 load_secrets(struct collect *co, struct target *t)
 {
-	bool set[CRED__MAX];
+	bool unopened[CRED__MAX];
 
-	if (cred_which(co->db, co->a, t->c->id, set) != ERR_OK)
+	if (cred_open_all(co->db, co->a, co->key, t->c->id, t->secrets, unopened) != ERR_OK)
 		return;
 	for (int k = 0; k < CRED__MAX; k++) {
-		if (!set[k])
+		if (!unopened[k])
 			continue;
-		if (co->key == NULL) {
+		if (co->key == NULL)
 			log_warn(NULL, "cluster %s has a %s but the key file could not be read", t->c->name,
 			    cred_kind_name((enum cred_kind)k));
-			continue;
-		}
-		if (cred_get(co->db, co->a, co->key, t->c->id, (enum cred_kind)k, &t->secrets[k]) != ERR_OK)
+		else
 			log_warn(NULL, "cluster %s: its %s does not open with the key file", t->c->name,
 			    cred_kind_name((enum cred_kind)k));
 	}

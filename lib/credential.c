@@ -25,12 +25,22 @@ static const struct db_stmt st_exists = { "cred_cluster_exists", "SELECT 1 FROM 
 static const struct db_stmt st_which = { "cred_which",
 	"SELECT kind FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
 static const struct db_stmt st_get = { "cred_get",
-	"SELECT sealed FROM cluster_credentials WHERE cluster_id = $1::uuid AND kind = $2", 2 };
+	"SELECT kind, sealed FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
 static const struct db_stmt st_all = { "cred_all",
 	"SELECT cluster_id::text, kind, sealed FROM cluster_credentials FOR UPDATE", 0 };
 static const struct db_stmt st_reseal = { "cred_reseal",
 	"UPDATE cluster_credentials SET sealed = $3, key_id = $4 WHERE cluster_id = $1::uuid AND kind = $2",
 	4 };
+
+/* kind_of returns the kind whose stored name is s, or CRED__MAX. */
+static enum cred_kind
+kind_of(const char *s)
+{
+	for (int k = 0; k < CRED__MAX; k++)
+		if (strcmp(s, kind_names[k]) == 0)
+			return (enum cred_kind)k;
+	return CRED__MAX;
+}
 
 const char *
 cred_kind_name(enum cred_kind k)
@@ -108,30 +118,41 @@ cred_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CRED
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, &st_which, p, a, &r)) != ERR_OK)
 		return e;
-	for (int i = 0; i < dbres_rows(r); i++)
-		for (int k = 0; k < CRED__MAX; k++)
-			if (strcmp(dbres_get(r, i, 0), kind_names[k]) == 0)
-				set[k] = true;
+	for (int i = 0; i < dbres_rows(r); i++) {
+		enum cred_kind k = kind_of(dbres_get(r, i, 0));
+
+		if (k != CRED__MAX)
+			set[k] = true;
+	}
 	return ERR_OK;
 }
 
 enum err
-cred_get(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
-    enum cred_kind k, char **value)
+cred_open_all(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    char *values[CRED__MAX], bool unopened[CRED__MAX])
 {
-	const char *p[2] = { cluster_id, kind_names[k] };
+	const char *p[1] = { cluster_id };
 	struct dbres *r;
-	size_t n;
 	enum err e;
 
-	*value = NULL;
+	memset(values, 0, sizeof(char *) * CRED__MAX);
+	memset(unopened, 0, sizeof(bool) * CRED__MAX);
 	if (!text_uuid_ok(cluster_id))
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, &st_get, p, a, &r)) != ERR_OK)
 		return e;
-	if (dbres_rows(r) == 0)
-		return ERR_OK;
-	return secret_open(key, a, dbres_get(r, 0, 0), value, &n);
+	for (int i = 0; i < dbres_rows(r); i++) {
+		enum cred_kind k = kind_of(dbres_get(r, i, 0));
+		size_t n;
+
+		if (k == CRED__MAX)
+			continue;
+		if (key == NULL || secret_open(key, a, dbres_get(r, i, 1), &values[k], &n) != ERR_OK) {
+			values[k] = NULL;
+			unopened[k] = true;
+		}
+	}
+	return ERR_OK;
 }
 
 enum err

@@ -34,9 +34,11 @@ enum err cred_set(struct db *db, struct arena *a, const struct secret_key *key, 
 /* cred_which fills set[] with which kinds cluster_id has. */
 enum err cred_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CRED__MAX]);
 
-/* cred_get opens cluster_id's credential of kind into *value (arena memory), or NULL if unset. */
-enum err cred_get(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
-    enum cred_kind k, char **value);
+/* cred_open_all opens every credential cluster_id has, with one query: values[k] is kind k in
+ * the clear (arena memory) or NULL when unset; unopened[k] says kind k is stored but does not open
+ * with key (key NULL: none opens). ERR_NOTFOUND for a malformed id. */
+enum err cred_open_all(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    char *values[CRED__MAX], bool unopened[CRED__MAX]);
 
 /* cred_rotate reseals every credential from old_key to new_key in one transaction; *count says
  * how many. ERR_INPUT when a credential does not open with old_key (nothing is changed then). */

@@ -124,6 +124,19 @@ IFS='|' read -r st why <<<"$(status_of h-down)"
 assert_eq "$st" ready "a fake that recovers is ready again"
 check "the second pass changed only those three" grep -q '; 3 changed$' <<<"$COLLECT_OUT"
 
+section "credentials that do not open"
+od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$SCRATCH/other.key"
+chmod 600 "$SCRATCH/other.key"
+AIOPS_KEY_FILE=$SCRATCH/other.key collect
+IFS='|' read -r st why <<<"$(status_of h-auth)"
+assert_eq "$st" unreachable "under another key the token does not open, and the cluster is asked without it"
+check "the collector says which credential did not open" \
+	grep -q 'cluster h-auth: its api_token does not open with the key file' "$SCRATCH/collect.err"
+check "and never what it holds" test "$(grep -c sekrit-token-for-h-auth "$SCRATCH/collect.err")" = 0
+collect
+IFS='|' read -r st why <<<"$(status_of h-auth)"
+assert_eq "$st" ready "under the right key it opens again"
+
 section "the lock and the shards"
 PGHOST_DIR=$(stack_pg_dir "$STACK_DIR")/sock
 "$PGBIN/psql" -h "$PGHOST_DIR" -U aiops -d aiops -qtAc "SELECT pg_advisory_lock(7462001, 10001); SELECT pg_sleep(4)" >/dev/null &
