@@ -349,43 +349,45 @@ res_fleet_summary(struct req *r)
 
 /* ---- Pages ---- */
 
-/* set_cluster puts c into the template data under prefix (for example "Clusters.3"); brief
- * leaves out what the list does not show, since every value set costs on a 100-row page. */
+/* set_cluster puts c into the template data as the children of n (the page's "Cluster", or a row
+ * of "Clusters"); brief leaves out what the list does not show, since every value set costs on a
+ * 100-row page. The values are c's own strings, borrowed for as long as the arena lives. */
 static void
-set_cluster(struct tpl *t, struct arena *a, const char *prefix, const struct cluster *c, bool brief)
+set_cluster(struct tpl_row *n, struct arena *a, const struct cluster *c, bool brief)
 {
-	struct tpl_node *n = tpl_node(t, prefix);
 	const char **keys, **vals;
 	int nlabels;
 
-	tpl_node_set(n, "id", c->id);
-	tpl_node_set(n, "name", c->name);
-	tpl_node_set(n, "display_name", c->display_name);
-	tpl_node_set(n, "api_url", c->api_url);
+	tpl_row_set(n, "id", c->id);
+	tpl_row_set(n, "name", c->name);
+	tpl_row_set(n, "display_name", c->display_name);
+	tpl_row_set(n, "api_url", c->api_url);
 	if (!brief) {
-		tpl_node_set(n, "prometheus_url", c->prometheus_url);
-		tpl_node_set(n, "alertmanager_url", c->alertmanager_url);
-		tpl_node_set(n, "loki_url", c->loki_url);
-		tpl_node_set(n, "created_at", c->created_at);
-		tpl_node_set(n, "updated_at", c->updated_at);
+		tpl_row_set(n, "prometheus_url", c->prometheus_url);
+		tpl_row_set(n, "alertmanager_url", c->alertmanager_url);
+		tpl_row_set(n, "loki_url", c->loki_url);
+		tpl_row_set(n, "created_at", c->created_at);
+		tpl_row_set(n, "updated_at", c->updated_at);
+		if (c->latency_ms >= 0)
+			tpl_row_set(n, "latency_ms", arena_printf(a, "%d", c->latency_ms));
 	}
-	tpl_node_set(n, "environment", c->environment);
-	tpl_node_set(n, "type", c->type);
-	tpl_node_set(n, "region", c->region);
-	tpl_node_set(n, "has_gpu", c->has_gpu ? "1" : "0");
-	tpl_node_set(n, "status", c->status);
-	tpl_node_set(n, "status_reason", c->status_reason);
-	tpl_node_set(n, "version", c->version);
-	tpl_node_set(n, "last_seen", c->last_seen);
-	nlabels = cluster_labels(c, a, &keys, &vals);
-	for (int i = 0; i < nlabels; i++) {
-		char idx[32];
-		struct tpl_node *l;
+	tpl_row_set(n, "environment", c->environment);
+	tpl_row_set(n, "type", c->type);
+	tpl_row_set(n, "region", c->region);
+	tpl_row_set(n, "has_gpu", c->has_gpu ? "1" : "0");
+	tpl_row_set(n, "status", c->status);
+	tpl_row_set(n, "status_reason", c->status_reason);
+	tpl_row_set(n, "version", c->version);
+	tpl_row_set(n, "last_seen", c->last_seen);
+	if ((nlabels = cluster_labels(c, a, &keys, &vals)) > 0) {
+		struct tpl_row *labels = tpl_row_add(n, "labels");
 
-		snprintf(idx, sizeof(idx), "labels.%d", i);
-		l = tpl_node_child(n, idx);
-		tpl_node_set(l, "k", keys[i]);
-		tpl_node_set(l, "v", vals[i]);
+		for (int i = 0; i < nlabels; i++) {
+			struct tpl_row *l = tpl_row_add(labels, NULL);
+
+			tpl_row_set(l, "k", keys[i]);
+			tpl_row_set(l, "v", vals[i]);
+		}
 	}
 }
 
@@ -445,6 +447,7 @@ build_list_page(struct req *r, struct buf *frag)
 	struct tpl *t = r->w->tpl;
 	struct cluster_filter f;
 	struct cluster_page page;
+	struct tpl_row *rows;
 	const char *sort, *v;
 	enum err e;
 	int st;
@@ -453,8 +456,9 @@ build_list_page(struct req *r, struct buf *frag)
 		return st;
 	if ((e = cluster_list(r->w->db, r->a, &f, &page)) != ERR_OK)
 		return list_failed(r, e);
+	rows = tpl_rows(t, r->a, "Clusters");
 	for (int i = 0; i < page.n; i++)
-		set_cluster(t, r->a, arena_printf(r->a, "Clusters.%d", i), &page.items[i], true);
+		set_cluster(tpl_row_add(rows, NULL), r->a, &page.items[i], true);
 	tpl_set_int(t, "List.count", page.n);
 	set_options(t, r->a);
 	for (int i = 0; filter_keys[i] != NULL; i++)
@@ -542,8 +546,6 @@ set_history(struct req *r, const struct cluster *c)
 
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "cluster history");
-	if (c->latency_ms >= 0)
-		tpl_set_int(t, "Cluster.latency_ms", c->latency_ms);
 	if (n == 0)
 		return 0;
 	for (int i = 0; i < n; i++) {
@@ -619,7 +621,7 @@ res_clusters_show(struct req *r)
 
 	if ((st = load_cluster(r, &c)) != 0)
 		return st;
-	set_cluster(r->w->tpl, r->a, "Cluster", c, false);
+	set_cluster(tpl_rows(r->w->tpl, r->a, "Cluster"), r->a, c, false);
 	if ((st = set_history(r, c)) != 0)
 		return st;
 	return req_page(r, 200, "clusters_show", c->display_name[0] ? c->display_name : c->name);

@@ -21,10 +21,33 @@ struct tpl_page {
 	CSPARSE *cs;
 };
 
+/* A node whose children are built in an arena by tpl_rows: ClearSilver must never free them, so
+ * they are cut off before it frees the node (tpl_reset) or the arena goes (its cleanup). */
+struct tpl_list {
+	struct tpl *t;
+	HDF *node; /* ClearSilver's; NULL once cut off */
+	struct tpl_list *next;
+};
+
 struct tpl {
 	HDF *hdf;
 	struct tpl_page pages[TPL_MAX];
 	int n;
+	struct tpl_list *lists; /* live lists with arena children */
+};
+
+/* A node built by tpl_rows and tpl_row_add, or the list node itself, with what adding needs. */
+struct tpl_row {
+	HDF *node;
+	HDF *last; /* its last child: the next one goes after it */
+	struct arena *a;
+	int count; /* children added with tpl_row_add, for their names */
+};
+
+/* An arena node that takes children: the HDF node and its tpl_row together. */
+struct tpl_row_node {
+	HDF hdf;
+	struct tpl_row row;
 };
 
 static char *
@@ -107,11 +130,44 @@ fail_nerr:
 	return ERR_TEMPLATE;
 }
 
+/* list_cut takes the arena children off l's node, so that ClearSilver frees only its own. */
+static void
+list_cut(struct tpl_list *l)
+{
+	if (l->node == NULL)
+		return;
+	l->node->child = NULL;
+	l->node->last_child = NULL;
+	l->node->last_hp = NULL;
+	l->node->last_hs = NULL;
+	l->node = NULL;
+}
+
+/* list_release is the arena cleanup of a list: cut off, and forgotten by its tpl. A list already
+ * cut was dropped with all the others by tpl_reset or tpl_close, whose set may be gone. */
+static void
+list_release(void *arg)
+{
+	struct tpl_list *l = arg, **p;
+
+	if (l->node == NULL)
+		return;
+	list_cut(l);
+	for (p = &l->t->lists; *p != NULL; p = &(*p)->next)
+		if (*p == l) {
+			*p = l->next;
+			break;
+		}
+}
+
 void
 tpl_close(struct tpl *t)
 {
 	if (t == NULL)
 		return;
+	for (struct tpl_list *l = t->lists; l != NULL; l = l->next)
+		list_cut(l);
+	t->lists = NULL;
 	for (int i = 0; i < t->n; i++)
 		if (t->pages[i].cs != NULL)
 			cs_destroy(&t->pages[i].cs);
@@ -124,6 +180,10 @@ void
 tpl_reset(struct tpl *t)
 {
 	HDF *child, *next;
+
+	for (struct tpl_list *l = t->lists; l != NULL; l = l->next)
+		list_cut(l);
+	t->lists = NULL;
 
 	/* Everything at the top but Config and hdf is request data. */
 	for (child = hdf_obj_child(t->hdf); child != NULL; child = next) {
@@ -206,6 +266,69 @@ tpl_node_set(struct tpl_node *n, const char *name, const char *value)
 {
 	if (n != NULL && value != NULL)
 		tpl_check(hdf_set_value((HDF *)n, name, value), name);
+}
+
+struct tpl_row *
+tpl_rows(struct tpl *t, struct arena *a, const char *path)
+{
+	struct tpl_list *l = arena_alloc(a, sizeof(*l));
+	struct tpl_row *r = arena_zalloc(a, sizeof(*r));
+	HDF *n = NULL;
+
+	/* A fresh node: arena children follow none of ClearSilver's, and no hash of its own. */
+	if (hdf_get_obj(t->hdf, path) != NULL)
+		tpl_check(hdf_remove_tree(t->hdf, path), path);
+	tpl_check(hdf_get_node(t->hdf, path, &n), path);
+	if (n == NULL)
+		die_oom();
+	l->t = t;
+	l->node = n;
+	l->next = t->lists;
+	t->lists = l;
+	arena_cleanup(a, list_release, l);
+	r->node = n;
+	r->a = a;
+	return r;
+}
+
+/* row_link appends the arena node c, called name, to r. */
+static void
+row_link(struct tpl_row *r, HDF *c, const char *name)
+{
+	c->name = (char *)name;
+	c->name_len = (int)strlen(name);
+	c->top = r->node->top;
+	if (r->last == NULL)
+		r->node->child = c;
+	else
+		r->last->next = c;
+	r->last = c;
+}
+
+struct tpl_row *
+tpl_row_add(struct tpl_row *r, const char *name)
+{
+	struct tpl_row_node *c = arena_zalloc(r->a, sizeof(*c));
+
+	if (name == NULL)
+		name = arena_printf(r->a, "%d", r->count);
+	r->count++;
+	row_link(r, &c->hdf, name);
+	c->row.node = &c->hdf;
+	c->row.a = r->a;
+	return &c->row;
+}
+
+void
+tpl_row_set(struct tpl_row *r, const char *name, const char *value)
+{
+	HDF *c;
+
+	if (value == NULL)
+		return;
+	c = arena_zalloc(r->a, sizeof(*c));
+	row_link(r, c, name);
+	c->value = (char *)value; /* alloc_value 0: never freed by ClearSilver */
 }
 
 const char *

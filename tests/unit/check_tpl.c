@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "arena.h"
 #include "buf.h"
 #include "tpl.h"
 
@@ -189,6 +190,56 @@ START_TEST(test_values_and_nodes)
 }
 END_TEST
 
+START_TEST(test_rows)
+{
+	static const char *const names[] = { "n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9",
+		"n10", "n11", "n12", "n13" };
+	struct tpl *t = open_dir();
+	struct arena *a = arena_new();
+	struct tpl_row *items, *row, *sub;
+	char *out;
+
+	/* Rows replace what was at the path, render like any data, escaped, and are found by path. */
+	tpl_set(t, "Items.0.name", "old");
+	items = tpl_rows(t, a, "Items");
+	tpl_row_set(tpl_row_add(items, NULL), "name", "a<");
+	row = tpl_row_add(items, NULL);
+	tpl_row_set(row, "name", EVIL);
+	tpl_row_set(row, "skip", NULL);
+	for (int i = 0; i < 14; i++) /* past ClearSilver's FORCE_HASH_AT */
+		tpl_row_set(row, names[i], names[i]);
+	sub = tpl_row_add(row, "labels");
+	tpl_row_set(tpl_row_add(sub, NULL), "k", "x");
+	tpl_row_set(tpl_row_add(sub, NULL), "k", "y");
+	out = render(t, "list");
+	ck_assert_str_eq(out, "[a&lt;][" EVIL_HTML "]");
+	free(out);
+	ck_assert_str_eq(tpl_get(t, "Items.1.n13"), "n13");
+	ck_assert_str_eq(tpl_get(t, "Items.1.labels.1.k"), "y");
+	ck_assert_ptr_null(tpl_get(t, "Items.1.skip"));
+	/* The arena going takes the rows with it; the node stays, empty, until the reset. */
+	arena_reset(a);
+	ck_assert_ptr_null(tpl_get(t, "Items.0.name"));
+	out = render(t, "list");
+	ck_assert_str_eq(out, "");
+	free(out);
+	tpl_reset(t);
+	/* A reset first, then the arena: each leaves the other nothing to undo. */
+	items = tpl_rows(t, a, "Items");
+	tpl_row_set(tpl_row_add(items, NULL), "name", "b");
+	tpl_reset(t);
+	ck_assert_ptr_null(tpl_get(t, "Items.0.name"));
+	tpl_set(t, "Items.0.name", "c");
+	arena_reset(a);
+	ck_assert_str_eq(tpl_get(t, "Items.0.name"), "c");
+	/* Rows still live when the set closes are cut off first. */
+	items = tpl_rows(t, a, "Items");
+	tpl_row_set(tpl_row_add(items, NULL), "name", "d");
+	tpl_close(t);
+	arena_free(a);
+}
+END_TEST
+
 START_TEST(test_reset_keeps_escaping)
 {
 	struct tpl *t = open_dir();
@@ -280,6 +331,7 @@ tpl_suite(void)
 	tcase_add_checked_fixture(errors, setup, teardown);
 	tcase_add_test(core, test_escapes_everywhere);
 	tcase_add_test(core, test_values_and_nodes);
+	tcase_add_test(core, test_rows);
 	tcase_add_test(core, test_reset_keeps_escaping);
 	tcase_add_test(errors, test_render_unknown);
 	tcase_add_test(errors, test_open_errors);
