@@ -1,8 +1,8 @@
 # test_97_push.sh: the push daemon behind nginx: /events (SSE) and /ws (WebSocket) refuse
 # anonymous connections, deliver cluster events in order, filter by type and cluster, replay what a
 # client missed after Last-Event-ID, tell a client whose gap is too old to reload, keep private
-# events to their owner, survive a Redis restart without losing events, and cut off a client that
-# does not read while the others go on.
+# events to their owner, survive a Redis restart without losing events, and cut off clients that
+# fall behind and stop reading while every event still reaches the others before the next one.
 
 if [ ! -x "$BUILD/sse/aiops-sse" ] || ! pid_alive "$STACK_DIR/aiops-sse.pid"; then
 	fail "aiops-sse runs in the stack" "no $BUILD/sse/aiops-sse or it did not start"
@@ -109,22 +109,110 @@ check "an event from before the restart arrived" grep -q before-restart "$SCRATC
 check "and both after it (the daemon reconnected)" \
 	test "$(grep -c 'after-restart-' "$SCRATCH/restart")" = 2
 
-section "a slow client is cut off, the others go on"
-# A client that never reads: its socket buffers fill, then the daemon's bound, then it is cut.
-node -e '
-	const s = require("node:net").connect(Number(process.argv[1]), "127.0.0.1", () => {
-		s.write("GET /events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + process.argv[2] + "\r\n\r\n");
-		s.pause();
-	});
-	s.on("error", () => {});
-	setTimeout(() => process.exit(0), 12000);' "$PORT" "$ADMIN_TOKEN" >"$SCRATCH/slow.out" 2>&1 &
-slow_pid=$!
-listen fast 10 "$BASE/events"
-sleep 1
-big=$(head -c 60000 /dev/zero | tr '\0' x)
-for i in $(seq 1 120); do xadd CLUSTER_UPDATED c-slow '' "{\"name\": \"flood-$i\", \"pad\": \"$big\"}"; done
-wait "$slow_pid" 2>/dev/null
+section "a slow client is cut off, the others keep their latency"
+# Two clients fall far behind and read slowly: each resumes from before a burst of about 7 MB
+# already in the stream, so the daemon holds megabytes for them, far above sse.max_buffer_bytes,
+# from one moment on. They speak to the daemon's socket directly, as nginx does for a browser that
+# stopped reading (nginx's own buffers would only delay the moment). While they are stuck, each
+# event published must reach a fast SSE client and a fast WebSocket client (both through nginx)
+# before the next is published. A daemon that let one slow client hold up the others fails here:
+# the first probe would wait until the slow ones are gone. The slow clients connect before and
+# after the fast ones, whatever order the daemon walks its clients in.
+#
+# slow NAME: the slow client. Reads 32 KiB every 100 ms (moving, so not cut yet) until
+# SCRATCH/stall exists, then nothing; once SCRATCH/drain exists, reads to the end and writes
+# "eof" to SCRATCH/NAME.status. Its stream goes to SCRATCH/NAME.
+slow() {
+	node -e '
+		const fs = require("node:fs");
+		const [path, user, last, out, dir, name] = process.argv.slice(1);
+		const fd = fs.openSync(out, "w");
+		const s = require("node:net").connect(path, () => s.write("GET /events HTTP/1.1\r\nHost: x\r\n" +
+			"X-Aiops-User-Id: " + user + "\r\nLast-Event-ID: " + last + "\r\n\r\n"));
+		const done = (what) => { fs.writeFileSync(dir + "/" + name + ".status", what + "\n"); process.exit(0); };
+		const timer = setInterval(() => {
+			if (fs.existsSync(dir + "/drain")) {
+				clearInterval(timer);
+				s.on("data", (d) => fs.writeSync(fd, d));
+				s.on("end", () => done("eof"));
+			} else if (!fs.existsSync(dir + "/stall")) {
+				const d = s.read(32768) || s.read();
+				if (d) fs.writeSync(fd, d);
+			}
+		}, 100);
+		s.on("error", (e) => done("error " + e.code));
+		setTimeout(() => done("timeout"), 60000);' \
+		"$STACK_DIR/sse.sock" "$ME" "$from" "$SCRATCH/$1" "$SCRATCH" "$1" &
+	slow_pids+=($!)
+}
+slow_pids=()
+# arrives FILE TEXT: TEXT is in FILE, waiting for it at most 5 s.
+arrives() {
+	for _ in $(seq 1 100); do
+		grep -qF -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# sse_metric NAME: a counter from the daemon's own /metrics.
+sse_metric() { curl -s --unix-socket "$STACK_DIR/sse.sock" http://x/metrics | awk -v m="$1" '$1 == m { print $2 }'; }
+# probe I: publish probe-I and wait until both fast clients have it.
+probe() {
+	xadd CLUSTER_UPDATED c-slow '' "{\"name\": \"probe-$1\"}"
+	arrives "$SCRATCH/fast-sse" "\"probe-$1\"" && arrives "$SCRATCH/fast-ws" "\"probe-$1\""
+}
+
+cuts0=$(sse_metric aiops_sse_slow_disconnects_total)
+from=$("${RCLI[@]}" XADD aiops:events MAXLEN '~' 100000 '*' type CLUSTER_UPDATED cluster_id c-slow event \
+	'{"id":"t","type":"CLUSTER_UPDATED","cluster_id":"c-slow","ts":"2026-01-01T00:00:00Z","data":{"name":"before-flood"}}')
+pad=$(head -c 64000 /dev/zero | tr '\0' x)
+for i in $(seq 1 120); do
+	printf "XADD aiops:events MAXLEN ~ 100000 * type CLUSTER_UPDATED cluster_id c-slow event '%s'\n" \
+		"{\"id\":\"t\",\"type\":\"CLUSTER_UPDATED\",\"cluster_id\":\"c-slow\",\"ts\":\"2026-01-01T00:00:00Z\",\"data\":{\"name\":\"flood-$i\",\"pad\":\"$pad\"}}"
+done | "${RCLI[@]}" >/dev/null
+slow slow-a
+check "a client resuming from before the burst starts receiving it" arrives "$SCRATCH/slow-a" '"flood-1"'
+listen fast-sse 60 "$BASE/events"
+fast_sse_pid=$!
+node "$ROOT/tests/integration/ws_client.js" "ws://127.0.0.1:$PORT/ws" 60 "$AUTHZ" </dev/null >"$SCRATCH/fast-ws" &
+fast_ws_pid=$!
+check "the fast SSE client is connected" arrives "$SCRATCH/fast-sse" 'retry: '
+check "the fast WebSocket client is connected" arrives "$SCRATCH/fast-ws" 'status 101'
+slow slow-b
+check "a second one resuming from before the burst receives it too" arrives "$SCRATCH/slow-b" '"flood-1"'
+
+# n counts the events published; late is the first that did not reach both fast clients in time.
+n=0
+late=""
+for _ in $(seq 1 20); do
+	n=$((n + 1))
+	probe "$n" || { late=$n; break; }
+done
+assert_eq "$late" "" "while two clients lag megabytes behind, each of 20 events reaches a fast SSE and a fast WebSocket client before the next is published"
+assert_eq "$(sse_metric aiops_sse_slow_disconnects_total)" "$cuts0" "the slow clients were still connected meanwhile"
+check "and still behind: neither had received the first of those events" \
+	bash -c "! grep -qF '\"probe-1\"' '$SCRATCH/slow-a' '$SCRATCH/slow-b'"
+
+# Now they stop reading altogether: the daemon cuts both, and the fast ones go on as before.
+touch "$SCRATCH/stall"
+late=""
+for _ in $(seq 1 100); do
+	[ "$(sse_metric aiops_sse_slow_disconnects_total)" -ge $((cuts0 + 2)) ] && break
+	n=$((n + 1))
+	probe "$n" || { late=$n; break; }
+	sleep 0.1
+done
+assert_eq "$late" "" "after they stopped reading too, each event reached the fast clients before the next was published"
+assert_eq "$(sse_metric aiops_sse_slow_disconnects_total)" $((cuts0 + 2)) "both slow clients were cut off (aiops_sse_slow_disconnects_total)"
+n=$((n + 1))
+probe "$n"
+want=$(seq 1 "$n" | sed 's/^/CLUSTER_UPDATED probe-/')
+assert_eq "$(events_in "$SCRATCH/fast-sse" | grep ' probe-')" "$want" \
+	"the fast SSE client got all $n events, in order, once each"
+assert_eq "$(grep -o '"name":"probe-[0-9]*"' "$SCRATCH/fast-ws" | sed 's/"name":"\(.*\)"/CLUSTER_UPDATED \1/')" "$want" \
+	"and so did the fast WebSocket client"
+touch "$SCRATCH/drain"
+check "the cut clients' connections were closed" \
+	bash -c "for _ in \$(seq 1 100); do grep -qx eof '$SCRATCH/slow-a.status' 2>/dev/null && grep -qx eof '$SCRATCH/slow-b.status' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
+kill "$fast_sse_pid" "$fast_ws_pid" "${slow_pids[@]}" 2>/dev/null
 wait
-check "the reading client got every event of the flood" test "$(grep -c 'flood-' "$SCRATCH/fast")" = 120
-check "the daemon counted a slow-client disconnect" \
-	bash -c "curl -s --unix-socket '$STACK_DIR/sse.sock' http://x/metrics | awk '\$1 == \"aiops_sse_slow_disconnects_total\" && \$2 >= 1 { ok = 1 } END { exit !ok }'"
