@@ -310,8 +310,19 @@ tpl_row_add(struct tpl_row *r, const char *name)
 {
 	struct tpl_row_node *c = arena_zalloc(r->a, sizeof(*c));
 
-	if (name == NULL)
-		name = arena_printf(r->a, "%d", r->count);
+	if (name == NULL) {
+		/* The index, in decimal: printf would cost more than the rest of the row. */
+		char digits[12], *p = digits + sizeof(digits), *out;
+		unsigned n = (unsigned)r->count;
+
+		do
+			*--p = (char)('0' + n % 10);
+		while ((n /= 10) > 0);
+		out = arena_alloc(r->a, (size_t)(digits + sizeof(digits) - p) + 1);
+		memcpy(out, p, (size_t)(digits + sizeof(digits) - p));
+		out[digits + sizeof(digits) - p] = '\0';
+		name = out;
+	}
 	r->count++;
 	row_link(r, &c->hdf, name);
 	c->row.node = &c->hdf;

@@ -18,13 +18,13 @@
 <?cs if:List.count == 0 ?><p class="empty">No cluster matches these filters.</p><?cs else ?>
 <div class="table-wrap">
 <table class="table clusters" id="clusters-table">
-<thead><tr><?cs call:sort_header("name", "Name") ?><?cs call:sort_header("environment", "Environment") ?><?cs call:sort_header("type", "Type") ?><?cs call:sort_header("status", "Status") ?><?cs call:sort_header("region", "Region") ?><th scope="col">Version</th><th scope="col">GPUs</th><th scope="col">Labels</th><?cs call:sort_header("last_seen", "Last seen") ?><th scope="col" class="col-api">API server</th></tr></thead>
+<thead><tr><?cs call:sort_header("name", "Name") ?><?cs call:sort_header("environment", "Environment") ?><?cs call:sort_header("type", "Type") ?><?cs call:sort_header("status", "Status") ?><?cs call:sort_header("region", "Region") ?><th scope="col">Version</th><th scope="col">GPUs</th><th scope="col">Labels</th><?cs call:sort_header("last_seen", "Last seen") ?><th scope="col" class="col-api">API server</th></tr></thead><?cs # The rows spell out env_badge and status_badge (macros.cs): a call per row costs more than the rest of the cell. ?>
 <tbody><?cs each:c = Clusters ?>
 <tr class="row-status-<?cs var:c.status ?>" data-cluster-id="<?cs var:c.id ?>" data-cluster-name="<?cs var:c.name ?>">
 <td><a href="/clusters/<?cs var:c.id ?>"><?cs var:c.name ?></a><?cs if:c.display_name ?><div class="sub"><?cs var:c.display_name ?></div><?cs /if ?></td>
-<td><?cs call:env_badge(c.environment) ?></td>
+<td><span class="badge env-<?cs var:c.environment ?>"><?cs var:c.environment ?></span></td>
 <td><?cs var:c.type ?></td>
-<td><?cs call:status_badge(c.status) ?><?cs if:c.status_reason ?><div class="sub reason" title="<?cs var:c.status_reason ?>"><?cs var:c.status_reason ?></div><?cs /if ?></td>
+<td><span class="badge status-<?cs var:c.status ?>"><?cs var:c.status ?></span><?cs if:c.status_reason ?><div class="sub reason" title="<?cs var:c.status_reason ?>"><?cs var:c.status_reason ?></div><?cs /if ?></td>
 <td><?cs var:c.region ?></td>
 <td><?cs var:c.version ?></td>
 <td><?cs if:c.has_gpu == "1" ?><span class="gpu-yes" title="has GPUs">GPU</span><?cs else ?><span class="muted">–</span><?cs /if ?></td>

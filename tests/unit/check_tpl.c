@@ -234,7 +234,11 @@ START_TEST(test_rows)
 	ck_assert_str_eq(tpl_get(t, "Items.0.name"), "c");
 	/* Rows still live when the set closes are cut off first. */
 	items = tpl_rows(t, a, "Items");
-	tpl_row_set(tpl_row_add(items, NULL), "name", "d");
+	for (int i = 0; i < 12; i++)
+		tpl_row_set(tpl_row_add(items, NULL), "name", names[i]);
+	ck_assert_str_eq(tpl_get(t, "Items.0.name"), "n0");
+	ck_assert_str_eq(tpl_get(t, "Items.10.name"), "n10");
+	ck_assert_str_eq(tpl_get(t, "Items.11.name"), "n11");
 	tpl_close(t);
 	arena_free(a);
 }
