@@ -454,6 +454,7 @@ build_list_page(struct req *r, struct buf *frag)
 
 	if ((st = parse_filter(r, &f)) != 0)
 		return st;
+	f.brief = true; /* set_cluster(..., true) shows no more */
 	if ((e = cluster_list(r->w->db, r->a, &f, &page)) != ERR_OK)
 		return list_failed(r, e);
 	rows = tpl_rows(t, r->a, "Clusters");

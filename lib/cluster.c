@@ -34,6 +34,13 @@ const char *const cluster_statuses[CLUSTER_STATUS__N] = { "ready", "degraded", "
 /* How many columns COLS has: the list query's sort key comes right after them. */
 #define CLUSTER_NCOLS 19
 
+/* COLS for the list page: what it shows, in the same places, and NULL for the rest (every column
+ * costs PostgreSQL its output function on each of 100 rows, and the bytes to send). */
+#define COLS_BRIEF \
+	"id::text, name, display_name, api_url, NULL::text, NULL::text, NULL::text, " \
+	"environment, cluster_type, region, labels::text, has_gpu, status, status_reason, version, " \
+	"last_seen, NULL::timestamptz, NULL::timestamptz, NULL::int"
+
 static const struct db_stmt st_insert = { "cluster_insert",
 	"INSERT INTO clusters (name, display_name, api_url, prometheus_url, alertmanager_url, loki_url, "
 	"environment, cluster_type, region, labels, has_gpu) "
@@ -65,8 +72,8 @@ static const struct db_stmt st_status = { "cluster_status",
 	"'') " \
 	"WHEN 'updated_at' THEN to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') " \
 	"ELSE name END) COLLATE \"C\""
-#define LIST_SQL(op, dir) \
-	"SELECT " COLS ", " SORTKEY " FROM clusters " \
+#define LIST_SQL(cols, op, dir) \
+	"SELECT " cols ", " SORTKEY " FROM clusters " \
 	"WHERE ($1::text IS NULL OR environment = $1) AND ($2::text IS NULL OR cluster_type = $2) " \
 	"AND ($3::text IS NULL OR status = $3) AND ($4::boolean IS NULL OR has_gpu = $4) " \
 	"AND ($5::jsonb IS NULL OR labels @> $5::jsonb) " \
@@ -98,8 +105,12 @@ static const struct db_stmt st_history = { "cluster_history",
 	"FROM (SELECT * FROM cluster_health WHERE cluster_id = $1::uuid ORDER BY at DESC LIMIT $2::int) h "
 	"ORDER BY at",
 	2 };
-static const struct db_stmt st_list_asc = { "cluster_list_asc", LIST_SQL(">", "ASC"), 10 };
-static const struct db_stmt st_list_desc = { "cluster_list_desc", LIST_SQL("<", "DESC"), 10 };
+static const struct db_stmt st_list_asc = { "cluster_list_asc", LIST_SQL(COLS, ">", "ASC"), 10 };
+static const struct db_stmt st_list_desc = { "cluster_list_desc", LIST_SQL(COLS, "<", "DESC"), 10 };
+static const struct db_stmt st_list_brief_asc = { "cluster_list_brief_asc", LIST_SQL(COLS_BRIEF, ">", "ASC"),
+	10 };
+static const struct db_stmt st_list_brief_desc = { "cluster_list_brief_desc",
+	LIST_SQL(COLS_BRIEF, "<", "DESC"), 10 };
 
 static const struct db_stmt st_summary = { "cluster_summary",
 	"SELECT 'status', status, count(*) FROM clusters GROUP BY status "
@@ -743,6 +754,7 @@ cluster_list(struct db *db, struct arena *a, const struct cluster_filter *f, str
 	const char *p[10] = { 0 };
 	const char *sort = f->sort != NULL ? f->sort : "name";
 	int limit = f->limit > 0 && f->limit <= CLUSTER_LIST_MAX ? f->limit : CLUSTER_LIST_DEFAULT;
+	const struct db_stmt *st;
 	struct dbres *res;
 	enum err e;
 	int rows, i, known = 0;
@@ -769,7 +781,9 @@ cluster_list(struct db *db, struct arena *a, const struct cluster_filter *f, str
 	    cursor_read(a, f->cursor, sort, f->desc, &p[7], &p[8]) != ERR_OK)
 		return ERR_INPUT;
 	p[9] = arena_printf(a, "%d", limit + 1);
-	if ((e = db_exec(db, f->desc ? &st_list_desc : &st_list_asc, p, a, &res)) != ERR_OK)
+	st = f->brief ? (f->desc ? &st_list_brief_desc : &st_list_brief_asc)
+		      : (f->desc ? &st_list_desc : &st_list_asc);
+	if ((e = db_exec(db, st, p, a, &res)) != ERR_OK)
 		return e;
 	rows = dbres_rows(res);
 	out->n = rows > limit ? limit : rows;

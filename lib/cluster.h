@@ -49,6 +49,8 @@ struct cluster_filter {
 	bool desc;
 	const char *cursor; /* from a previous page's next_cursor */
 	int limit; /* 1..CLUSTER_LIST_MAX */
+	bool brief; /* only what the list page shows: prometheus_url, alertmanager_url, loki_url,
+		       created_at and updated_at come back NULL, latency_ms -1 */
 };
 
 #define CLUSTER_LIST_MAX 500
