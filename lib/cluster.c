@@ -882,44 +882,44 @@ void
 cluster_write_json(struct jw *w, const struct cluster *c)
 {
 	jw_object(w);
-	jw_key(w, "id");
+	JW_KEY(w, "id");
 	jw_string(w, c->id);
-	jw_key(w, "name");
+	JW_KEY(w, "name");
 	jw_string(w, c->name);
-	jw_key(w, "display_name");
+	JW_KEY(w, "display_name");
 	jw_string(w, c->display_name);
-	jw_key(w, "api_url");
+	JW_KEY(w, "api_url");
 	jw_string(w, c->api_url);
-	jw_key(w, "prometheus_url");
+	JW_KEY(w, "prometheus_url");
 	jw_string(w, c->prometheus_url);
-	jw_key(w, "alertmanager_url");
+	JW_KEY(w, "alertmanager_url");
 	jw_string(w, c->alertmanager_url);
-	jw_key(w, "loki_url");
+	JW_KEY(w, "loki_url");
 	jw_string(w, c->loki_url);
-	jw_key(w, "environment");
+	JW_KEY(w, "environment");
 	jw_string(w, c->environment);
-	jw_key(w, "type");
+	JW_KEY(w, "type");
 	jw_string(w, c->type);
-	jw_key(w, "region");
+	JW_KEY(w, "region");
 	jw_string(w, c->region);
-	jw_key(w, "labels");
+	JW_KEY(w, "labels");
 	/* jsonb's own output: JSON by construction. */
 	jw_raw(w, c->labels != NULL ? c->labels : "{}");
-	jw_key(w, "has_gpu");
+	JW_KEY(w, "has_gpu");
 	jw_bool(w, c->has_gpu);
-	jw_key(w, "status");
+	JW_KEY(w, "status");
 	jw_string(w, c->status);
-	jw_key(w, "status_reason");
+	JW_KEY(w, "status_reason");
 	jw_string(w, c->status_reason);
-	jw_key(w, "version");
+	JW_KEY(w, "version");
 	jw_string(w, c->version);
-	jw_key(w, "last_seen");
+	JW_KEY(w, "last_seen");
 	jw_string(w, c->last_seen);
-	jw_key(w, "created_at");
+	JW_KEY(w, "created_at");
 	jw_string(w, c->created_at);
-	jw_key(w, "updated_at");
+	JW_KEY(w, "updated_at");
 	jw_string(w, c->updated_at);
-	jw_key(w, "latency_ms");
+	JW_KEY(w, "latency_ms");
 	if (c->latency_ms >= 0)
 		jw_int(w, c->latency_ms);
 	else

@@ -1,6 +1,8 @@
 /* jw.c: the streaming JSON writer: commas and nesting kept here, escaping in jsonesc.c. */
 #include "config.h"
 
+#include <string.h>
+
 #include "buf.h"
 #include "jsonesc.h"
 #include "jw.h"
@@ -71,6 +73,20 @@ jw_key(struct jw *w, const char *k)
 	jsonesc_string(w->b, k);
 	buf_addc(w->b, ':');
 	/* The value that follows needs no comma of its own. */
+	w->first[w->depth] = true;
+}
+
+void
+jw_key_plain(struct jw *w, const char *k, size_t n)
+{
+	char *o;
+
+	sep(w);
+	o = buf_extend(w->b, n + 3);
+	o[0] = '"';
+	memcpy(o + 1, k, n);
+	o[n + 1] = '"';
+	o[n + 2] = ':';
 	w->first[w->depth] = true;
 }
 

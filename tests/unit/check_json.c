@@ -472,7 +472,7 @@ START_TEST(test_jw_document)
 	jw_string(&w, "</script>\"'&\\\n\x01");
 	jw_key(&w, "absent");
 	jw_string(&w, NULL);
-	jw_key(&w, "on");
+	JW_KEY(&w, "on"); /* the literal form writes the same */
 	jw_bool(&w, true);
 	jw_key(&w, "off");
 	jw_bool(&w, false);
@@ -497,10 +497,10 @@ START_TEST(test_jw_document)
 	jw_end_array(&w);
 	jw_key(&w, "inner");
 	jw_object(&w);
-	jw_key(&w, "x");
+	JW_KEY(&w, "x");
 	jw_int(&w, -7);
 	jw_end_object(&w);
-	jw_key(&w, "after");
+	JW_KEY(&w, "after");
 	jw_string(&w, "");
 	jw_end_object(&w);
 
