@@ -643,7 +643,7 @@ unsent(const struct client *c)
 
 	if (c->replay != NULL)
 		for (size_t i = c->replay->i; i < c->replay->n; i++)
-			n += c->replay->evs[i]->sse_len;
+			n += c->proto == PROTO_WS ? c->replay->evs[i]->ws_len : c->replay->evs[i]->sse_len;
 	return n;
 }
 
@@ -747,15 +747,17 @@ client_close_after_flush(struct client *c)
 {
 	struct timeval stall = { STALL_TIMEOUT_S, 0 };
 
+	/* Input is still read, and dropped: closing a socket with unread bytes in it sends a reset,
+	 * which can destroy the answer on its way (a request head too large, say). */
 	c->state = CS_CLOSING;
-	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
 	bufferevent_set_timeouts(c->bev, NULL, &stall);
 	/* The write callback frees it once the output is sent (at once when it is empty). */
 	bufferevent_trigger(c->bev, EV_WRITE, BEV_TRIG_DEFER_CALLBACKS);
 }
 
-/* on_read: the request head, WebSocket frames, or bytes an SSE client should not send. */
+/* on_read: the request head, WebSocket frames, or bytes an SSE client (or one being closed) should
+ * not send. */
 static void
 on_read(struct bufferevent *bev, void *arg)
 {
@@ -770,6 +772,18 @@ on_read(struct bufferevent *bev, void *arg)
 		evbuffer_drain(in, evbuffer_get_length(in)); /* an SSE client has nothing to say */
 }
 
+/* drain_socket reads and drops what the peer sent that is still in the kernel (a bounded amount),
+ * so that closing the socket ends it in order rather than with a reset. */
+static void
+drain_socket(int fd)
+{
+	char sink[16384];
+
+	for (int i = 0; i < 16; i++)
+		if (read(fd, sink, sizeof(sink)) <= 0)
+			return;
+}
+
 /* on_write runs when the output drained to its low watermark: refill it, or finish closing. */
 static void
 on_write(struct bufferevent *bev, void *arg)
@@ -777,8 +791,10 @@ on_write(struct bufferevent *bev, void *arg)
 	struct client *c = arg;
 
 	if (c->state == CS_CLOSING) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0) {
+			drain_socket(bufferevent_getfd(bev));
 			client_free(c);
+		}
 		return;
 	}
 	if (c->state == CS_STREAM) {
@@ -793,6 +809,10 @@ on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct client *c = arg;
 
+	if (c->state == CS_CLOSING && (what & BEV_EVENT_EOF) && (what & BEV_EVENT_READING)) {
+		bufferevent_disable(bev, EV_READ); /* a peer that half-closed still gets the answer */
+		return;
+	}
 	if (what & BEV_EVENT_TIMEOUT)
 		log_debug(request_id(c), "client timed out (%s)",
 		    what & BEV_EVENT_READING ? "request head" : "stalled");

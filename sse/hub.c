@@ -111,8 +111,12 @@ ev_make(const char *id, size_t id_len, const char *type, const char *cluster, co
 		goto cleanup;
 	}
 	sid_format(&sid, idtext);
-	if (json == NULL || (root = json_loadb(json, json_len, 0, &jerr)) == NULL || !json_is_object(root)) {
-		*why = "the entry's event field is not a JSON object";
+	if (json == NULL || (root = json_loadb(json, json_len, JSON_DECODE_ANY, &jerr)) == NULL) {
+		*why = "the entry's event field is not valid JSON (UTF-8, no NUL)";
+		goto cleanup;
+	}
+	if (!json_is_object(root)) {
+		*why = "the entry's event field is JSON but not an object";
 		goto cleanup;
 	}
 	if (type == NULL || *type == '\0')

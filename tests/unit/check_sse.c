@@ -1149,7 +1149,8 @@ END_TEST
 START_TEST(test_ev_make_refused)
 {
 	static const char bad_id[] = "the entry id is not <ms>-<seq>";
-	static const char bad_json[] = "the entry's event field is not a JSON object";
+	static const char bad_json[] = "the entry's event field is not valid JSON (UTF-8, no NUL)";
+	static const char not_object[] = "the entry's event field is JSON but not an object";
 	static const char bad_type[] = "the entry has no type, or one that is not letters, digits and _.:-";
 	static const struct {
 		const char *id, *type, *json;
@@ -1167,11 +1168,11 @@ START_TEST(test_ev_make_refused)
 		{ "*", "A", "{}", 0, bad_id },
 		/* not a JSON object */
 		{ "1-1", "A", "", 0, bad_json },
-		{ "1-1", "A", "[]", 0, bad_json },
-		{ "1-1", "A", "[{\"type\":\"A\"}]", 0, bad_json },
-		{ "1-1", "A", "\"A\"", 0, bad_json },
-		{ "1-1", "A", "42", 0, bad_json },
-		{ "1-1", "A", "null", 0, bad_json },
+		{ "1-1", "A", "[]", 0, not_object },
+		{ "1-1", "A", "[{\"type\":\"A\"}]", 0, not_object },
+		{ "1-1", "A", "\"A\"", 0, not_object },
+		{ "1-1", "A", "42", 0, not_object },
+		{ "1-1", "A", "null", 0, not_object },
 		{ "1-1", "A", "{", 0, bad_json },
 		{ "1-1", "A", "{\"a\":1}}", 0, bad_json },
 		{ "1-1", "A", "{\"a\":1}{\"b\":2}", 0, bad_json },
@@ -1476,6 +1477,54 @@ START_TEST(test_client_head_limit)
 	buf_free(&out);
 	close(fd);
 	free(head);
+}
+END_TEST
+
+/* take_to_eof reads until the daemon's orderly close: returns 1 on end of file, 0 on a reset. */
+static int
+take_to_eof(int fd, struct buf *b)
+{
+	char chunk[65536];
+
+	for (;;) {
+		ssize_t got;
+
+		spin();
+		got = read(fd, chunk, sizeof(chunk));
+		if (got > 0) {
+			buf_add(b, chunk, (size_t)got);
+			continue;
+		}
+		if (got == 0)
+			return 1;
+		if (errno != EAGAIN)
+			return 0;
+	}
+}
+
+/* An answer is closed in order, not reset, even when the peer's bytes were left unread (a head
+ * over the limit) or the peer half-closed after its request. */
+START_TEST(test_client_close_clean)
+{
+	struct buf out = { 0 };
+	char *head = head_of("/health", REQ_HEAD_MAX + 1);
+	int fd = connect_client(NULL);
+
+	send_str(fd, head);
+	ck_assert_msg(take_to_eof(fd, &out) == 1, "reset after: %.60s", buf_cstr(&out));
+	ck_assert_msg(strncmp(buf_cstr(&out), "HTTP/1.1 431 ", 13) == 0, "%.60s", buf_cstr(&out));
+	close(fd);
+	buf_free(&out);
+	free(head);
+
+	fd = connect_client(NULL);
+	send_str(fd, "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n");
+	ck_assert_int_eq(shutdown(fd, SHUT_WR), 0);
+	ck_assert_int_eq(take_to_eof(fd, &out), 1);
+	ck_assert_msg(strncmp(buf_cstr(&out), "HTTP/1.1 404 ", 13) == 0, "%.60s", buf_cstr(&out));
+	ck_assert_ptr_null(dm.clients);
+	close(fd);
+	buf_free(&out);
 }
 END_TEST
 
@@ -1895,6 +1944,7 @@ sse_suite(void)
 	tcase_add_checked_fixture(client, daemon_setup, daemon_teardown);
 	tcase_add_test(client, test_client_head_in_pieces);
 	tcase_add_test(client, test_client_head_limit);
+	tcase_add_test(client, test_client_close_clean);
 	tcase_add_test(client, test_client_refusals);
 	tcase_add_test(client, test_client_sse_pumped);
 	tcase_add_test(client, test_client_sse_shared_bytes);
