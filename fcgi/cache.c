@@ -93,22 +93,36 @@ cache_get(struct cache *c, const char *key, const char *version, struct cache_hi
 	return true;
 }
 
-/* body_hash mixes eight bytes a step: an ETag over a 100 KB page must not cost more than the
- * page. Not for security, only to tell versions of our own output apart. */
+/* body_hash mixes eight bytes a step in four independent lanes, so that the multiplications
+ * overlap instead of waiting on each other: an ETag over a 100 KB page must not cost more than
+ * the page. Not for security, only to tell versions of our own output apart. */
 static uint64_t
 body_hash(const char *s, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL ^ n, w;
+	const uint64_t k = 0x9E3779B97F4A7C15ULL;
+	uint64_t h[4] = { 14695981039346656037ULL ^ n, 0x243F6A8885A308D3ULL, 0x13198A2E03707344ULL,
+		0xA4093822299F31D0ULL };
+	uint64_t w;
 	size_t i = 0;
 
+	for (; i + 32 <= n; i += 32)
+		for (int l = 0; l < 4; l++) {
+			memcpy(&w, s + i + 8 * (size_t)l, 8);
+			h[l] = (h[l] ^ w) * k;
+			h[l] ^= h[l] >> 29;
+		}
 	for (; i + 8 <= n; i += 8) {
 		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0x9E3779B97F4A7C15ULL;
-		h ^= h >> 29;
+		h[0] = (h[0] ^ w) * k;
+		h[0] ^= h[0] >> 29;
 	}
 	for (; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
+		h[0] = (h[0] ^ (unsigned char)s[i]) * 1099511628211ULL;
+	for (int l = 1; l < 4; l++) {
+		h[0] = (h[0] ^ h[l]) * k;
+		h[0] ^= h[0] >> 29;
+	}
+	return h[0];
 }
 
 void
