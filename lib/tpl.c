@@ -26,6 +26,7 @@ struct tpl_page {
 struct tpl_list {
 	struct tpl *t;
 	HDF *node; /* ClearSilver's; NULL once cut off */
+	const char *path; /* where node is, in the arena */
 	struct tpl_list *next;
 };
 
@@ -275,14 +276,22 @@ tpl_rows(struct tpl *t, struct arena *a, const char *path)
 	struct tpl_row *r = arena_zalloc(a, sizeof(*r));
 	HDF *n = NULL;
 
-	/* A fresh node: arena children follow none of ClearSilver's, and no hash of its own. */
-	if (hdf_get_obj(t->hdf, path) != NULL)
+	/* A fresh node: arena children follow none of ClearSilver's, and no hash of its own. Lists
+	 * at or below path go first, before ClearSilver frees the tree they hang from. */
+	if (hdf_get_obj(t->hdf, path) != NULL) {
+		size_t len = strlen(path);
+
+		for (struct tpl_list *o = t->lists; o != NULL; o = o->next)
+			if (strncmp(o->path, path, len) == 0 && (o->path[len] == '\0' || o->path[len] == '.'))
+				list_cut(o);
 		tpl_check(hdf_remove_tree(t->hdf, path), path);
+	}
 	tpl_check(hdf_get_node(t->hdf, path, &n), path);
 	if (n == NULL)
 		die_oom();
 	l->t = t;
 	l->node = n;
+	l->path = arena_strdup(a, path);
 	l->next = t->lists;
 	t->lists = l;
 	arena_cleanup(a, list_release, l);

@@ -41,7 +41,7 @@ void tpl_node_set(struct tpl_node *n, const char *name, const char *value);
 /* Rows of a list page, built in arena memory: no path to parse, no copy and no malloc per value,
  * and nothing for ClearSilver to free. A 100-row page sets 1,500 values; through tpl_set and
  * tpl_node_set that was a third of the request. Valid until tpl_reset or until the arena goes,
- * whichever comes first; never give tpl_set a path below them. */
+ * whichever comes first; never give tpl_set or tpl_rows a path below them. */
 struct tpl_row;
 struct arena;
 

@@ -217,6 +217,16 @@ START_TEST(test_rows)
 	ck_assert_str_eq(tpl_get(t, "Items.1.n13"), "n13");
 	ck_assert_str_eq(tpl_get(t, "Items.1.labels.1.k"), "y");
 	ck_assert_ptr_null(tpl_get(t, "Items.1.skip"));
+	/* Rows made again at the same path, or above it, replace the old ones. */
+	items = tpl_rows(t, a, "Items");
+	tpl_row_set(tpl_row_add(items, NULL), "name", "again");
+	out = render(t, "list");
+	ck_assert_str_eq(out, "[again]");
+	free(out);
+	tpl_row_set(tpl_row_add(tpl_rows(t, a, "Deep.Er"), NULL), "k", "v");
+	tpl_row_set(tpl_row_add(tpl_rows(t, a, "Deep"), NULL), "k", "w");
+	ck_assert_str_eq(tpl_get(t, "Deep.0.k"), "w");
+	ck_assert_ptr_null(tpl_get(t, "Deep.Er.0.k"));
 	/* The arena going takes the rows with it; the node stays, empty, until the reset. */
 	arena_reset(a);
 	ck_assert_ptr_null(tpl_get(t, "Items.0.name"));
