@@ -6,13 +6,13 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include <curl/curl.h>
 #include <sodium.h>
 
 #include "arena.h"
 #include "buf.h"
 #include "cluster.h"
 #include "db.h"
+#include "http.h"
 #include "jsonesc.h"
 #include "jw.h"
 #include "log.h"
@@ -182,34 +182,22 @@ cluster_name_ok(const char *s)
 const char *
 cluster_url_ok(const char *s)
 {
-	const char *why = NULL;
-	char *scheme = NULL, *host = NULL, *user = NULL, *port = NULL;
-	CURLU *u;
+	static const char *const defects[] = {
+		[HTTP_URL_MALFORMED] = "not a valid URL; write it as https://host[:port][/path]",
+		[HTTP_URL_SCHEME] = "only http and https URLs are allowed",
+		[HTTP_URL_NO_HOST] = "the URL has no host",
+		[HTTP_URL_USERINFO] = "credentials do not belong in the URL",
+		[HTTP_URL_PORT] = "the port must be 1 to 65535",
+	};
+	enum http_url_defect d;
 
 	if (strlen(s) > 2048)
 		return "the URL is longer than 2048 characters";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
 		if (*p <= ' ' || *p == 0x7F)
 			return "the URL contains spaces or control characters";
-	if ((u = curl_url()) == NULL)
-		die_oom();
-	if (curl_url_set(u, CURLUPART_URL, s, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		why = "not a valid URL; write it as https://host[:port][/path]";
-	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		why = "only http and https URLs are allowed";
-	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
-		why = "the URL has no host";
-	else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
-		why = "credentials do not belong in the URL";
-	else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && atoi(port) == 0)
-		why = "the port must be 1 to 65535";
-	curl_free(port);
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(user);
-	curl_url_cleanup(u);
-	return why;
+	d = http_url_check(s, NULL);
+	return d == HTTP_URL_OK ? NULL : defects[d];
 }
 
 /* dns_subdomain_ok checks a label-key prefix: dot-separated DNS labels, at most 253 bytes. */

@@ -55,48 +55,69 @@ addr_refused(const struct sockaddr *sa)
 	return "not an IP address";
 }
 
-const char *
-http_url_refused(const char *url)
+enum http_url_defect
+http_url_check(const char *url, char **host_out)
 {
-	const char *why = NULL;
-	char *scheme = NULL, *host = NULL, *user = NULL;
+	enum http_url_defect d = HTTP_URL_OK;
+	char *scheme = NULL, *host = NULL, *user = NULL, *port = NULL;
 	CURLU *u = curl_url();
 
 	if (u == NULL)
 		die_oom();
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
 	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK)
-		why = "not a URL";
+		d = HTTP_URL_MALFORMED;
 	else if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0)
-		why = "only http and https are fetched";
+		d = HTTP_URL_SCHEME;
 	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || host[0] == '\0')
-		why = "the URL has no host";
+		d = HTTP_URL_NO_HOST;
 	else if (curl_url_get(u, CURLUPART_USER, &user, 0) == CURLUE_OK)
-		why = "credentials do not belong in the URL";
-	else {
-		struct sockaddr_in v4 = { 0 };
-		struct sockaddr_in6 v6 = { 0 };
-		char *h = host;
-		size_t n = strlen(h);
+		d = HTTP_URL_USERINFO;
+	else if (curl_url_get(u, CURLUPART_PORT, &port, 0) == CURLUE_OK && atoi(port) == 0)
+		d = HTTP_URL_PORT;
+	if (d == HTTP_URL_OK && host_out != NULL) {
+		size_t n = strlen(host);
 
-		/* A literal address is judged now; a name when it resolves (opensocket below). */
-		if (h[0] == '[' && n > 2) {
-			h[n - 1] = '\0';
-			h++;
-		}
-		if (inet_pton(AF_INET, h, &v4.sin_addr) == 1) {
-			v4.sin_family = AF_INET;
-			why = addr_refused((struct sockaddr *)&v4);
-		} else if (inet_pton(AF_INET6, h, &v6.sin6_addr) == 1) {
-			v6.sin6_family = AF_INET6;
-			why = addr_refused((struct sockaddr *)&v6);
-		} else if (strcasecmp(h, "metadata.google.internal") == 0 || strcasecmp(h, "metadata") == 0)
-			why = "a cloud metadata address";
+		if (host[0] == '[' && n > 2 && host[n - 1] == ']')
+			host[n - 1] = '\0';
+		*host_out = xstrdup(host[0] == '[' && n > 2 ? host + 1 : host);
 	}
+	curl_free(port);
 	curl_free(scheme);
 	curl_free(host);
 	curl_free(user);
 	curl_url_cleanup(u);
+	return d;
+}
+
+const char *
+http_url_refused(const char *url)
+{
+	static const char *const defects[] = {
+		[HTTP_URL_MALFORMED] = "not a URL",
+		[HTTP_URL_SCHEME] = "only http and https are fetched",
+		[HTTP_URL_NO_HOST] = "the URL has no host",
+		[HTTP_URL_USERINFO] = "credentials do not belong in the URL",
+		[HTTP_URL_PORT] = "the port must be 1 to 65535",
+	};
+	struct sockaddr_in v4 = { 0 };
+	struct sockaddr_in6 v6 = { 0 };
+	const char *why = NULL;
+	char *h = NULL;
+	enum http_url_defect d = http_url_check(url, &h);
+
+	if (d != HTTP_URL_OK)
+		return defects[d];
+	/* A literal address is judged now; a name when it resolves (opensocket below). */
+	if (inet_pton(AF_INET, h, &v4.sin_addr) == 1) {
+		v4.sin_family = AF_INET;
+		why = addr_refused((struct sockaddr *)&v4);
+	} else if (inet_pton(AF_INET6, h, &v6.sin6_addr) == 1) {
+		v6.sin6_family = AF_INET6;
+		why = addr_refused((struct sockaddr *)&v6);
+	} else if (strcasecmp(h, "metadata.google.internal") == 0 || strcasecmp(h, "metadata") == 0)
+		why = "a cloud metadata address";
+	free(h);
 	return why;
 }
 

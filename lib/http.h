@@ -33,6 +33,21 @@ struct http_req {
 	void *headers; /* private */
 };
 
+/* What http_url_check finds wrong with a URL, before any policy on where it points. */
+enum http_url_defect {
+	HTTP_URL_OK,
+	HTTP_URL_MALFORMED, /* libcurl cannot parse it */
+	HTTP_URL_SCHEME, /* not http or https */
+	HTTP_URL_NO_HOST,
+	HTTP_URL_USERINFO, /* user or password in it */
+	HTTP_URL_PORT /* a port outside 1 to 65535 */
+};
+
+/* http_url_check parses url with libcurl's parser, as a fetch would, and checks its form. When it
+ * is HTTP_URL_OK and host is not NULL, *host is its host as written (an IPv6 literal without its
+ * brackets), malloc'd: the caller frees it. */
+enum http_url_defect http_url_check(const char *url, char **host);
+
 /* http_url_refused returns NULL when url may be fetched, else the reason: not http or https, not a
  * URL, credentials in it, or a host that is a link-local or metadata address. Names are checked
  * again after resolution, when the connection is made. */

@@ -33,6 +33,8 @@ START_TEST(test_url_policy_table)
 		{ "gopher://x.example/", "only http and https" },
 		{ "http://user:pw@api.example.com/", "credentials" },
 		{ "not a url", "not a URL" },
+		{ "http://api.example.com:0/", "the port must be 1 to 65535" },
+		{ "http://[fe80::1%25eth0]:6443/", "link-local" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
