@@ -408,6 +408,45 @@ cache_key(struct arena *a, const char *prefix, const char *hash)
 	return arena_printf(a, "%s%s", prefix, hash);
 }
 
+/* cache_get returns the object cached under key, or NULL when there is none or it does not parse;
+ * the caller releases it with json_decref. */
+static json_t *
+cache_get(struct rds *r, struct arena *a, const char *key)
+{
+	char *cached = NULL;
+
+	if (rds_get(r, a, key, &cached) != ERR_OK || cached == NULL)
+		return NULL;
+	return json_loads(cached, 0, NULL);
+}
+
+/* cache_field copies j's string member k into arena a, or returns NULL when it is not a string. */
+static char *
+cache_field(json_t *j, struct arena *a, const char *k)
+{
+	const char *v = json_string_value(json_object_get(j, k));
+
+	return v != NULL ? arena_strdup(a, v) : NULL;
+}
+
+/* cache_put stores j (released here; NULL stores nothing) under key for ttl seconds, at most
+ * CACHE_SECONDS; nothing when ttl is not positive. A Redis that is down only costs the cache. */
+static void
+cache_put(struct rds *r, const char *key, json_t *j, long long ttl)
+{
+	char *s;
+
+	if (j == NULL)
+		return;
+	if (ttl > CACHE_SECONDS)
+		ttl = CACHE_SECONDS;
+	if (ttl > 0 && (s = json_dumps(j, JSON_COMPACT)) != NULL) {
+		(void)rds_setex(r, key, s, (int)ttl);
+		free(s);
+	}
+	json_decref(j);
+}
+
 enum err
 session_create(struct db *db, struct rds *r, struct arena *a, const struct user *u, const char *client_addr,
     char **sid, struct identity **id)
@@ -453,7 +492,6 @@ session_lookup(struct db *db, struct rds *r, struct arena *a, const char *sid, s
 	const char *key, *p[2];
 	struct identity *id;
 	struct dbres *res;
-	char *cached = NULL;
 	json_t *j;
 	enum err e;
 	long long expires;
@@ -466,25 +504,21 @@ session_lookup(struct db *db, struct rds *r, struct arena *a, const char *sid, s
 	id = arena_zalloc(a, sizeof(*id));
 	id->via = VIA_SESSION;
 	id->session_hash = arena_strdup(a, hash);
-	if (rds_get(r, a, key, &cached) == ERR_OK && cached != NULL &&
-	    (j = json_loads(cached, 0, NULL)) != NULL) {
-		json_int_t x = json_integer_value(json_object_get(j, "x"));
+	if ((j = cache_get(r, a, key)) != NULL) {
+		long long x = (long long)json_integer_value(json_object_get(j, "x"));
 
 		role = role_parse(json_string_value(json_object_get(j, "r")));
-		if (role > 0 && (long long)x > (long long)time(NULL) &&
-		    json_string_value(json_object_get(j, "u")) &&
-		    json_string_value(json_object_get(j, "n")) &&
-		    json_string_value(json_object_get(j, "c"))) {
-			id->user_id = arena_strdup(a, json_string_value(json_object_get(j, "u")));
-			id->username = arena_strdup(a, json_string_value(json_object_get(j, "n")));
-			id->csrf = arena_strdup(a, json_string_value(json_object_get(j, "c")));
+		id->user_id = cache_field(j, a, "u");
+		id->username = cache_field(j, a, "n");
+		id->csrf = cache_field(j, a, "c");
+		id->must_change_password = json_is_true(json_object_get(j, "m"));
+		json_decref(j);
+		if (role > 0 && x > (long long)time(NULL) && id->user_id != NULL && id->username != NULL &&
+		    id->csrf != NULL) {
 			id->role = (enum role)role;
-			id->must_change_password = json_is_true(json_object_get(j, "m"));
-			json_decref(j);
 			*out = id;
 			return ERR_OK;
 		}
-		json_decref(j);
 	}
 	p[0] = hash;
 	p[1] = arena_printf(a, "%ld", cfg_int("session.idle_seconds"));
@@ -501,19 +535,10 @@ session_lookup(struct db *db, struct rds *r, struct arena *a, const char *sid, s
 	id->csrf = dbres_get(res, 0, 3);
 	id->must_change_password = strcmp(dbres_get(res, 0, 4), "t") == 0;
 	expires = strtoll(dbres_get(res, 0, 5), NULL, 10);
-	j = json_pack("{s:s, s:s, s:s, s:s, s:b, s:I}", "u", id->user_id, "n", id->username, "r",
-	    role_name(id->role), "c", id->csrf, "m", id->must_change_password, "x", (json_int_t)expires);
-	if (j != NULL) {
-		char *s = json_dumps(j, JSON_COMPACT);
-		long ttl = expires - (long long)time(NULL);
-
-		if (ttl > CACHE_SECONDS)
-			ttl = CACHE_SECONDS;
-		if (s != NULL && ttl > 0)
-			(void)rds_setex(r, key, s, (int)ttl);
-		free(s);
-		json_decref(j);
-	}
+	cache_put(r, key,
+	    json_pack("{s:s, s:s, s:s, s:s, s:b, s:I}", "u", id->user_id, "n", id->username, "r",
+		role_name(id->role), "c", id->csrf, "m", id->must_change_password, "x", (json_int_t)expires),
+	    expires - (long long)time(NULL));
 	*out = id;
 	return ERR_OK;
 }
@@ -589,7 +614,6 @@ token_lookup(struct db *db, struct rds *r, struct arena *a, const char *secret, 
 	const char *key, *p[1];
 	struct identity *id;
 	struct dbres *res;
-	char *cached = NULL;
 	json_t *j;
 	enum err e;
 	int trole, urole;
@@ -601,22 +625,18 @@ token_lookup(struct db *db, struct rds *r, struct arena *a, const char *secret, 
 	key = cache_key(a, "aiops:tok:", hash);
 	id = arena_zalloc(a, sizeof(*id));
 	id->via = VIA_TOKEN;
-	if (rds_get(r, a, key, &cached) == ERR_OK && cached != NULL &&
-	    (j = json_loads(cached, 0, NULL)) != NULL) {
+	if ((j = cache_get(r, a, key)) != NULL) {
 		int role = role_parse(json_string_value(json_object_get(j, "r")));
 
-		if (role > 0 && json_string_value(json_object_get(j, "i")) &&
-		    json_string_value(json_object_get(j, "u")) &&
-		    json_string_value(json_object_get(j, "n"))) {
-			id->token_id = arena_strdup(a, json_string_value(json_object_get(j, "i")));
-			id->user_id = arena_strdup(a, json_string_value(json_object_get(j, "u")));
-			id->username = arena_strdup(a, json_string_value(json_object_get(j, "n")));
+		id->token_id = cache_field(j, a, "i");
+		id->user_id = cache_field(j, a, "u");
+		id->username = cache_field(j, a, "n");
+		json_decref(j);
+		if (role > 0 && id->token_id != NULL && id->user_id != NULL && id->username != NULL) {
 			id->role = (enum role)role;
-			json_decref(j);
 			*out = id;
 			return ERR_OK;
 		}
-		json_decref(j);
 	}
 	p[0] = hash;
 	if ((e = db_exec(db, &st_tok_use, p, a, &res)) != ERR_OK)
@@ -632,19 +652,10 @@ token_lookup(struct db *db, struct rds *r, struct arena *a, const char *secret, 
 	id->username = dbres_get(res, 0, 2);
 	id->role = (enum role)(trole < urole ? trole : urole);
 	expires = strtoll(dbres_get(res, 0, 5), NULL, 10);
-	j = json_pack("{s:s, s:s, s:s, s:s}", "i", id->token_id, "u", id->user_id, "n", id->username, "r",
-	    role_name(id->role));
-	if (j != NULL) {
-		char *s = json_dumps(j, JSON_COMPACT);
-		long long ttl = CACHE_SECONDS;
-
-		if (expires > 0 && expires - (long long)time(NULL) < ttl)
-			ttl = expires - (long long)time(NULL);
-		if (s != NULL && ttl > 0)
-			(void)rds_setex(r, key, s, (int)ttl);
-		free(s);
-		json_decref(j);
-	}
+	cache_put(r, key,
+	    json_pack("{s:s, s:s, s:s, s:s}", "i", id->token_id, "u", id->user_id, "n", id->username, "r",
+		role_name(id->role)),
+	    expires > 0 ? expires - (long long)time(NULL) : CACHE_SECONDS);
 	*out = id;
 	return ERR_OK;
 }

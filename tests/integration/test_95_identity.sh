@@ -255,6 +255,46 @@ sleep 2.1 # a change made behind the application's back reaches the workers' mem
 AUTH=session get /api/v1/me
 assert_status 401 "a session past its absolute lifetime has ended, however busy"
 
+section "the identity cache in Redis"
+RCLI=(redis-cli -s "$STACK_DIR/redis/redis.sock")
+mk_token itviewer "$VIEWER_PW"
+cached_token=$MADE_TOKEN
+th=$(sql "SELECT token_hash FROM api_tokens WHERE id = '$(jb .id)'")
+BEARER=$cached_token AUTH=bearer get /api/v1/me
+assert_json '.username == "itviewer"' "a token's first request is answered from PostgreSQL"
+check "and its identity is cached under its digest, never the token" \
+	test "$("${RCLI[@]}" GET "aiops:tok:$th" | jq -r '.n + " " + .r')" = "itviewer viewer"
+"${RCLI[@]}" SET "aiops:tok:$th" 'not json{' EX 60 >/dev/null
+sleep 2.1 # past the workers' own 2 s memory of it
+BEARER=$cached_token AUTH=bearer get /api/v1/me
+assert_json '.username == "itviewer" and .role == "viewer"' "a cache entry that does not parse is ignored"
+check "and written again" test "$("${RCLI[@]}" GET "aiops:tok:$th" | jq -r .n)" = itviewer
+sql "DELETE FROM api_tokens WHERE token_hash = '$th'" >/dev/null
+sleep 2.1
+BEARER=$cached_token AUTH=bearer get /api/v1/me
+assert_status 200 "a change behind the application's back is seen only when the cached entry goes (60 s at most)"
+"${RCLI[@]}" DEL "aiops:tok:$th" >/dev/null
+sleep 2.1
+BEARER=$cached_token AUTH=bearer get /api/v1/me
+assert_status 401 "then the token is gone"
+session_login itviewer "$VIEWER_PW"
+hash=$(sql "SELECT id_hash FROM sessions WHERE user_id = '$viewer_id' ORDER BY created_at DESC LIMIT 1")
+AUTH=session get /api/v1/me
+check "a session's identity is cached too, with its CSRF token and expiry" \
+	test "$("${RCLI[@]}" GET "aiops:sess:$hash" | jq -r '[.n, .r, (.c | length > 20), (.x > now)] | map(tostring) | join(" ")')" = "itviewer viewer true true"
+"${RCLI[@]}" SET "aiops:sess:$hash" '{"u": 7}' EX 60 >/dev/null
+sleep 2.1
+AUTH=session get /api/v1/me
+assert_json '.username == "itviewer"' "a cached session with the wrong shape is ignored"
+sql "DELETE FROM sessions WHERE id_hash = '$hash'" >/dev/null
+sleep 2.1
+AUTH=session get /api/v1/me
+assert_status 200 "a session deleted behind the application's back lives on in the cache"
+"${RCLI[@]}" DEL "aiops:sess:$hash" >/dev/null
+sleep 2.1
+AUTH=session get /api/v1/me
+assert_status 401 "until its entry goes"
+
 section "logout"
 session_login itviewer "$VIEWER_PW"
 old=$(cookie_value aiops_session)
