@@ -37,8 +37,9 @@ const REGION = "e2e-region-" + TAG;
 
 let page;
 let consoleErrors = [];
-// Documents that answer 4xx on purpose in the current step (the 422 form, the 404 page): Chromium
-// logs each as "Failed to load resource", which is not a fault of the page.
+// Documents that answer 4xx on purpose in the current step (the 422 form, the 404 page), or that
+// close without an answer (the live feed while the push daemon is away): Chromium logs each as
+// "Failed to load resource", which is not a fault of the page.
 const expectedFailures = new Set();
 let clusterId = null;
 
@@ -48,7 +49,7 @@ function watch(p) {
 	p.on("console", (msg) => {
 		if (msg.type() !== "error") return;
 		const where = msg.location() && msg.location().url;
-		if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(msg.text()) &&
+		if (/^Failed to load resource: (the server responded with a status of 4\d\d|net::ERR_EMPTY_RESPONSE)/.test(msg.text()) &&
 		    expectedFailures.has(where))
 			return;
 		consoleErrors.push(`console error: ${msg.text()}${where ? " (" + where + ")" : ""}`);
@@ -331,6 +332,54 @@ step("the dashboard changes colour when a cluster goes down, without a reload", 
 	await page.waitForFunction(
 	    (n) => Number(document.querySelector('.tile-status[data-status="unreachable"] .tile-value').textContent) === n,
 	    before, { timeout: 10000 });
+	const del = await page.evaluate(
+	    async ([id, t]) => (await fetch(`/api/v1/clusters/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": t } })).status,
+	    [made[1].id, token]);
+	assert.equal(del, 204);
+});
+
+/* pushDaemon stops or starts the stack's aiops-sse, as a restart on a deploy would. */
+function pushDaemon(verb) {
+	execFileSync("bash", ["-c", `. "$ROOT/tests/stack.sh" && stack_${verb}_sse "$AIOPS_E2E_DIR"`], { stdio: "inherit" });
+}
+
+step("while the push daemon is away the indicator says so, and the page catches up when it is back", async () => {
+	await goto("/");
+	await page.waitForSelector('#live[data-state="live"]');
+	const total = page.locator(".tile-total .tile-value");
+	const before = Number(await total.innerText());
+	await page.evaluate(() => {
+		window.__notReloaded = true;
+	});
+	expectFailure("/events?types=CLUSTER_REGISTERED,CLUSTER_UPDATED,CLUSTER_DELETED,CLUSTER_STATUS_CHANGED");
+	pushDaemon("stop");
+	await page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 10000 });
+	await shot("09c-home-reconnecting");
+	// A change made while it is away reaches the page once it is back (Last-Event-ID replay).
+	await goto("/settings");
+	const token = await page.inputValue('form[action="/logout"] input[name="csrf_token"]');
+	await goto("/");
+	await page.evaluate(() => {
+		window.__notReloaded = true;
+	});
+	await page.waitForSelector('#live:not([data-state="live"])', { timeout: 10000 });
+	const made = await page.evaluate(
+	    async ([name, t]) => {
+		    const r = await fetch("/api/v1/clusters", {
+			    method: "POST",
+			    headers: { "Content-Type": "application/json", "X-CSRF-Token": t },
+			    body: JSON.stringify({ name, api_url: "https://api.away.example:6443", environment: "lab", type: "k3s" }),
+		    });
+		    return [r.status, await r.json()];
+	    },
+	    ["away-" + TAG.slice(0, 10), token]);
+	assert.equal(made[0], 201, JSON.stringify(made[1]));
+	assert.equal(Number(await total.innerText()), before, "nothing can reach the page while the daemon is away");
+	pushDaemon("start");
+	await page.waitForSelector('#live[data-state="live"]', { timeout: 20000 });
+	await page.waitForFunction((n) => Number(document.querySelector(".tile-total .tile-value").textContent) === n + 1,
+	    before, { timeout: 10000 });
+	assert.equal(await page.evaluate(() => window.__notReloaded), true, "the page was not reloaded");
 	const del = await page.evaluate(
 	    async ([id, t]) => (await fetch(`/api/v1/clusters/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": t } })).status,
 	    [made[1].id, token]);

@@ -66,7 +66,7 @@ for _ in $(seq 1 100); do
 done
 grep -q listening "$DIR/fake.out" || fail "fake-kube did not start"
 export AIOPS_E2E_FAKE="http://127.0.0.1:$FAKE_PORT"
-export AIOPS_E2E_COLLECT="$BUILD/collectors/aiops-collect" AIOPS_E2E_CONFIG="$DIR/aiops.hdf"
+export AIOPS_E2E_COLLECT="$BUILD/collectors/aiops-collect" AIOPS_E2E_CONFIG="$DIR/aiops.hdf" AIOPS_E2E_DIR="$DIR"
 
 mkdir -p "$HERE/out"
 rm -f "$HERE"/out/*.png

@@ -216,3 +216,16 @@ check "the cut clients' connections were closed" \
 	bash -c "for _ in \$(seq 1 100); do grep -qx eof '$SCRATCH/slow-a.status' 2>/dev/null && grep -qx eof '$SCRATCH/slow-b.status' 2>/dev/null && exit 0; sleep 0.1; done; exit 1"
 kill "$fast_sse_pid" "$fast_ws_pid" "${slow_pids[@]}" 2>/dev/null
 wait
+
+section "the push daemon restarting"
+stack_stop_sse "$STACK_DIR"
+rc=0
+curl -sS -o /dev/null --max-time 5 -H "$AUTHZ" "$BASE/events" 2>"$SCRATCH/away.err" || rc=$?
+assert_eq "$rc" 52 "while it is away /events closes without an answer (a browser retries that; an error page would stop it)"
+stack_start_sse "$STACK_DIR"
+listen back 3 "$BASE/events"
+back_pid=$!
+sleep 0.5
+xadd CLUSTER_UPDATED "" "" '{"name": "after-restart"}'
+wait "$back_pid" # not a bare wait: the restarted daemon is a child of this shell too
+assert_eq "$(events_in "$SCRATCH/back" | grep after-restart)" "CLUSTER_UPDATED after-restart" "once it is back, streams work again"
