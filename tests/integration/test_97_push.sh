@@ -43,6 +43,8 @@ listen all 6 "$BASE/events"
 listen deletes 6 "$BASE/events?types=CLUSTER_DELETED"
 sleep 0.7
 check "the stream is text/event-stream" grep -qi '^content-type: text/event-stream' "$SCRATCH/all.h"
+check "with no chunk framing around its events (it ends when the connection does)" \
+	bash -c "! grep -qi '^transfer-encoding: chunked' '$SCRATCH/all.h'"
 create_cluster "$(cluster_body push-one lab kubernetes)"
 one=$CREATED_ID
 json PATCH "/api/v1/clusters/$one" '{"region": "eu-push-1"}'
