@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "credential.h"
 #include "db.h"
+#include "events.h"
 #include "json.h"
 #include "log.h"
 #include "rds.h"
@@ -244,6 +245,7 @@ add_cluster(struct ctl *c, struct cluster_in *in, int quiet_if_exists)
 		return 1;
 	}
 	cluster_data_changed(c->rds);
+	(void)cluster_emit(c->rds, c->a, EVENT_CLUSTER_REGISTERED, cl);
 	printf("%s\t%s\n", cl->id, cl->name);
 	return record(c, "cluster.create", arena_printf(c->a, "cluster:%s", cl->name),
 	    json_pack("{s:s}", "id", cl->id));
@@ -373,6 +375,7 @@ cmd_cluster_rm(struct ctl *c, int argc, char **argv)
 		return 1;
 	}
 	cluster_data_changed(c->rds);
+	(void)cluster_emit(c->rds, c->a, EVENT_CLUSTER_DELETED, cl);
 	printf("removed %s\n", cl->name);
 	return record(c, "cluster.delete", arena_printf(c->a, "cluster:%s", cl->name),
 	    json_pack("{s:s}", "id", cl->id));

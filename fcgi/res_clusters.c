@@ -224,12 +224,9 @@ audit_cluster(struct req *r, const char *action, const struct cluster *c)
 	enum event_type t = strcmp(action, "cluster.create") == 0 ? EVENT_CLUSTER_REGISTERED
 	    : strcmp(action, "cluster.delete") == 0		  ? EVENT_CLUSTER_DELETED
 								  : EVENT_CLUSTER_UPDATED;
-	json_t *data = t == EVENT_CLUSTER_DELETED ? json_pack("{s:s, s:s}", "id", c->id, "name", c->name)
-						  : cluster_to_json(c);
 
 	ident_audit(r, NULL, action, arena_printf(r->a, "cluster:%s", c->name), d);
-	json_own(r->a, data);
-	if (events_emit(r->w->rds, r->a, t, c->id, NULL, data, NULL) == ERR_OK)
+	if (cluster_emit(r->w->rds, r->a, t, c) == ERR_OK)
 		metrics_inc(METRICS_EVENTS_EMITTED);
 	else
 		metrics_inc(METRICS_EVENTS_DROPPED);

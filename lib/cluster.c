@@ -12,6 +12,7 @@
 #include "buf.h"
 #include "cluster.h"
 #include "db.h"
+#include "events.h"
 #include "http.h"
 #include "jsonesc.h"
 #include "jw.h"
@@ -927,6 +928,17 @@ cluster_to_json(const struct cluster *c)
 	j = json_loads(buf_cstr(&b), 0, NULL);
 	buf_free(&b);
 	return j != NULL ? j : json_object();
+}
+
+enum err
+cluster_emit(struct rds *r, struct arena *a, enum event_type t, const struct cluster *c)
+{
+	json_t *data = t == EVENT_CLUSTER_DELETED ? json_pack("{s:s, s:s}", "id", c->id, "name", c->name)
+						  : cluster_to_json(c);
+	enum err e = events_emit(r, a, t, c->id, NULL, data, NULL);
+
+	json_decref(data);
+	return e;
 }
 
 /* scan_string reads a JSON string without escapes at *p; returns its end quote or NULL. */

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "err.h"
+#include "events.h"
 
 struct arena;
 struct db;
@@ -162,6 +163,12 @@ int cluster_labels(const struct cluster *c, struct arena *a, const char ***keys,
 /* cluster_to_json returns a new object for c, the same as cluster_write_json writes; caller owns
  * the reference. */
 json_t *cluster_to_json(const struct cluster *c);
+
+/* cluster_emit tells the browsers of a change to c with an event on the stream: CLUSTER_REGISTERED
+ * and CLUSTER_UPDATED carry the cluster as the API shows it, CLUSTER_DELETED its id and name.
+ * Returns events_emit's result: ERR_REDIS when the event was dropped (logged; the change stands,
+ * the caller counts it). */
+enum err cluster_emit(struct rds *r, struct arena *a, enum event_type t, const struct cluster *c);
 
 /* cluster_data_version returns the version of the cluster data for caches (arena memory), or NULL
  * when Redis cannot say (then nothing may be served from a cache). */

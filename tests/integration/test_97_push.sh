@@ -58,6 +58,16 @@ assert_eq "$(events_in "$SCRATCH/deletes" | tr '\n' ',')" "CLUSTER_DELETED push-
 check "every event has an id" test "$(grep -c '^id: ' "$SCRATCH/all")" -ge 3
 check "and a retry hint" grep -q '^retry: ' "$SCRATCH/all"
 
+section "changes made with aiopsctl reach the browsers too"
+listen ctl 5 "$BASE/events?types=CLUSTER_REGISTERED,CLUSTER_DELETED"
+ctl_pid=$!
+sleep 0.7
+stack_ctl "$STACK_DIR" cluster add push-ctl --api-url https://api.push-ctl.example:6443 --env lab --type k3s >/dev/null
+stack_ctl "$STACK_DIR" cluster rm push-ctl >/dev/null
+wait "$ctl_pid"
+assert_eq "$(events_in "$SCRATCH/ctl" | grep push-ctl | tr '\n' ',')" \
+	"CLUSTER_REGISTERED push-ctl,CLUSTER_DELETED push-ctl," "aiopsctl cluster add and rm are announced like the API's"
+
 section "resume after a disconnect"
 first=$(grep '^id: ' "$SCRATCH/all" | head -n 1 | cut -d' ' -f2)
 listen resumed 2 -H "Last-Event-ID: $first" "$BASE/events"
