@@ -291,23 +291,41 @@ async function fake(name, settings) {
 	assert.equal(r.status, 200, `fake-kube refused the settings of ${name}`);
 }
 
-step("the dashboard changes colour when a cluster goes down, without a reload", async () => {
-	const fakeName = "live-" + TAG.slice(0, 10);
-	await fake(fakeName, { fail: "none" });
-	// The cluster, registered through the JSON API with the browser's own session and CSRF token.
-	await goto("/settings");
-	const token = await page.inputValue('form[action="/logout"] input[name="csrf_token"]');
+/* csrfToken is the session's CSRF token, from the logout form every page carries. */
+function csrfToken() {
+	return page.inputValue('form[action="/logout"] input[name="csrf_token"]');
+}
+
+/* apiCluster registers a cluster through the JSON API with the browser's own session and CSRF
+ * token, as a script on the page would, and returns it; apiDelete removes it again. */
+async function apiCluster(fields) {
 	const made = await page.evaluate(
-	    async ([name, api, t]) => {
+	    async ([body, t]) => {
 		    const r = await fetch("/api/v1/clusters", {
 			    method: "POST",
 			    headers: { "Content-Type": "application/json", "X-CSRF-Token": t },
-			    body: JSON.stringify({ name, api_url: api, environment: "production", type: "kubernetes" }),
+			    body: JSON.stringify(body),
 		    });
 		    return [r.status, await r.json()];
 	    },
-	    [fakeName, `${process.env.AIOPS_E2E_FAKE}/c/${fakeName}`, token]);
+	    [fields, await csrfToken()]);
 	assert.equal(made[0], 201, JSON.stringify(made[1]));
+	return made[1];
+}
+
+async function apiDelete(id) {
+	const status = await page.evaluate(
+	    async ([i, t]) => (await fetch(`/api/v1/clusters/${i}`, { method: "DELETE", headers: { "X-CSRF-Token": t } })).status,
+	    [id, await csrfToken()]);
+	assert.equal(status, 204);
+}
+
+step("the dashboard changes colour when a cluster goes down, without a reload", async () => {
+	const fakeName = "live-" + TAG.slice(0, 10);
+	await fake(fakeName, { fail: "none" });
+	await goto("/");
+	const made = await apiCluster({ name: fakeName, api_url: `${process.env.AIOPS_E2E_FAKE}/c/${fakeName}`,
+		environment: "production", type: "kubernetes" });
 	collect();
 	await goto("/");
 	await page.waitForSelector('#live[data-state="live"]');
@@ -332,10 +350,7 @@ step("the dashboard changes colour when a cluster goes down, without a reload", 
 	await page.waitForFunction(
 	    (n) => Number(document.querySelector('.tile-status[data-status="unreachable"] .tile-value').textContent) === n,
 	    before, { timeout: 10000 });
-	const del = await page.evaluate(
-	    async ([id, t]) => (await fetch(`/api/v1/clusters/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": t } })).status,
-	    [made[1].id, token]);
-	assert.equal(del, 204);
+	await apiDelete(made.id);
 });
 
 /* pushDaemon stops or starts the stack's aiops-sse, as a restart on a deploy would. */
@@ -355,35 +370,16 @@ step("while the push daemon is away the indicator says so, and the page catches 
 	pushDaemon("stop");
 	await page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 10000 });
 	await shot("09c-home-reconnecting");
-	// A change made while it is away reaches the page once it is back (Last-Event-ID replay).
-	await goto("/settings");
-	const token = await page.inputValue('form[action="/logout"] input[name="csrf_token"]');
-	await goto("/");
-	await page.evaluate(() => {
-		window.__notReloaded = true;
-	});
-	await page.waitForSelector('#live:not([data-state="live"])', { timeout: 10000 });
-	const made = await page.evaluate(
-	    async ([name, t]) => {
-		    const r = await fetch("/api/v1/clusters", {
-			    method: "POST",
-			    headers: { "Content-Type": "application/json", "X-CSRF-Token": t },
-			    body: JSON.stringify({ name, api_url: "https://api.away.example:6443", environment: "lab", type: "k3s" }),
-		    });
-		    return [r.status, await r.json()];
-	    },
-	    ["away-" + TAG.slice(0, 10), token]);
-	assert.equal(made[0], 201, JSON.stringify(made[1]));
+	// A change made while it is away shows once it is back: the page fetches itself again.
+	const made = await apiCluster({ name: "away-" + TAG.slice(0, 10), api_url: "https://api.away.example:6443",
+		environment: "lab", type: "k3s" });
 	assert.equal(Number(await total.innerText()), before, "nothing can reach the page while the daemon is away");
 	pushDaemon("start");
 	await page.waitForSelector('#live[data-state="live"]', { timeout: 20000 });
 	await page.waitForFunction((n) => Number(document.querySelector(".tile-total .tile-value").textContent) === n + 1,
 	    before, { timeout: 10000 });
 	assert.equal(await page.evaluate(() => window.__notReloaded), true, "the page was not reloaded");
-	const del = await page.evaluate(
-	    async ([id, t]) => (await fetch(`/api/v1/clusters/${id}`, { method: "DELETE", headers: { "X-CSRF-Token": t } })).status,
-	    [made[1].id, token]);
-	assert.equal(del, 204);
+	await apiDelete(made.id);
 });
 
 step("the dark theme is chosen with the toggle and survives a reload", async () => {
