@@ -27,12 +27,7 @@ buf_grow(struct buf *b, size_t more)
 void
 buf_add(struct buf *b, const void *s, size_t n)
 {
-	/* cap - len cannot overflow, n + 1 could: room for n bytes and the NUL without a call. */
-	if (n >= b->cap - b->len)
-		buf_grow(b, n);
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
+	memcpy(buf_extend(b, n), s, n);
 }
 
 char *
@@ -40,6 +35,7 @@ buf_extend(struct buf *b, size_t n)
 {
 	char *at;
 
+	/* cap - len cannot overflow, n + 1 could: room for n bytes and the NUL without a call. */
 	if (n >= b->cap - b->len)
 		buf_grow(b, n);
 	at = b->p + b->len;
@@ -57,10 +53,7 @@ buf_adds(struct buf *b, const char *s)
 void
 buf_addc(struct buf *b, char c)
 {
-	if (b->cap - b->len < 2)
-		buf_grow(b, 1);
-	b->p[b->len++] = c;
-	b->p[b->len] = '\0';
+	*buf_extend(b, 1) = c;
 }
 
 void

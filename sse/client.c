@@ -456,12 +456,6 @@ ev_into(struct client *c, struct evbuffer *dst, struct ev *e)
 	c->d->m.events_out++;
 }
 
-void
-client_send_ev(struct client *c, struct ev *e)
-{
-	ev_into(c, bufferevent_get_output(c->bev), e);
-}
-
 /* wants says whether c may and wants to see e: a private event only by its owner. */
 static bool
 wants(const struct client *c, const struct ev *e)

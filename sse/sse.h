@@ -95,11 +95,9 @@ void client_stream(struct client *c, enum proto proto);
 /* client_free releases c at once, without flushing its output. */
 void client_free(struct client *c);
 
-/* client_close_after_flush stops reading and closes c once its output is sent. */
+/* client_close_after_flush closes c once its output is sent, reading and dropping its input
+ * meanwhile. */
 void client_close_after_flush(struct client *c);
-
-/* client_send_ev writes event e in c's protocol (the bytes are shared, not copied, when large). */
-void client_send_ev(struct client *c, struct ev *e);
 
 /* client_pump writes the replayed and then the live events c is owed, until its output buffer
  * holds enough to keep the socket busy; the write callback calls it again. */
