@@ -16,6 +16,7 @@
 #include "cluster.h"
 #include "collect.h"
 #include "credential.h"
+#include "dataver.h"
 #include "db.h"
 #include "events.h"
 #include "http.h"
@@ -283,7 +284,7 @@ collect_health(struct collect *co)
 			http_release(&ts[i].req[k]);
 	/* Status, latency and last seen moved on: pages rendered before are stale now. */
 	if (n > 0)
-		cluster_data_changed(co->rds);
+		dataver_bump(co->rds, DATAVER_CLUSTERS);
 	printf("health: %d cluster%s in %.2f s: %d ready, %d degraded, %d unreachable; %d changed%s\n", n,
 	    n == 1 ? "" : "s", now_s() - t0, counts[0], counts[1], counts[2], changed_n,
 	    co->events_dropped > 0 ? "; some events were dropped (Redis)" : "");

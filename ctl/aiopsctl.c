@@ -20,6 +20,7 @@
 #include "cfg.h"
 #include "cluster.h"
 #include "credential.h"
+#include "dataver.h"
 #include "db.h"
 #include "events.h"
 #include "json.h"
@@ -244,7 +245,7 @@ add_cluster(struct ctl *c, struct cluster_in *in, int quiet_if_exists)
 		fprintf(stderr, "aiopsctl: cannot add %s: %s\n", in->name, db_error(c->db));
 		return 1;
 	}
-	cluster_data_changed(c->rds);
+	dataver_bump(c->rds, DATAVER_CLUSTERS);
 	(void)cluster_emit(c->rds, c->a, EVENT_CLUSTER_REGISTERED, cl);
 	printf("%s\t%s\n", cl->id, cl->name);
 	return record(c, "cluster.create", arena_printf(c->a, "cluster:%s", cl->name),
@@ -374,7 +375,7 @@ cmd_cluster_rm(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "aiopsctl: %s\n", db_error(c->db));
 		return 1;
 	}
-	cluster_data_changed(c->rds);
+	dataver_bump(c->rds, DATAVER_CLUSTERS);
 	(void)cluster_emit(c->rds, c->a, EVENT_CLUSTER_DELETED, cl);
 	printf("removed %s\n", cl->name);
 	return record(c, "cluster.delete", arena_printf(c->a, "cluster:%s", cl->name),
@@ -487,7 +488,7 @@ cmd_demo(struct ctl *c, int argc, char **argv)
 			cluster_set_status(c->db, c->a, cl->id, d->status, d->reason, d->version);
 		added++;
 	}
-	cluster_data_changed(c->rds);
+	dataver_bump(c->rds, DATAVER_CLUSTERS);
 	printf("demo fleet: %d cluster%s added\n", added, added == 1 ? "" : "s");
 	return 0;
 }

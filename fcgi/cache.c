@@ -14,7 +14,7 @@
 #define CACHE_MAX_BYTES (8u << 20) /* per worker */
 
 struct entry {
-	char *key, *version, *body;
+	char *key, *version, *body, *title;
 	size_t len;
 	char etag[24];
 	time_t stored;
@@ -56,6 +56,7 @@ entry_clear(struct cache *c, struct entry *e)
 	free(e->key);
 	free(e->version);
 	free(e->body);
+	free(e->title);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -90,6 +91,7 @@ cache_get(struct cache *c, const char *key, const char *version, struct cache_hi
 	out->body = e->body;
 	out->len = e->len;
 	out->etag = e->etag;
+	out->title = e->title;
 	return true;
 }
 
@@ -133,7 +135,7 @@ cache_etag(const char *body, size_t len, char *out, size_t outlen)
 
 void
 cache_put(struct cache *c, const char *key, const char *version, const char *body, size_t len,
-    struct cache_hit *out)
+    const char *title, struct cache_hit *out)
 {
 	struct entry *e = slot(c, key);
 
@@ -142,6 +144,7 @@ cache_put(struct cache *c, const char *key, const char *version, const char *bod
 		out->body = body;
 		out->len = len;
 		out->etag = NULL;
+		out->title = title;
 		return;
 	}
 	if (e->key != NULL)
@@ -157,10 +160,12 @@ cache_put(struct cache *c, const char *key, const char *version, const char *bod
 	memcpy(e->body, body, len);
 	e->body[len] = '\0';
 	e->len = len;
+	e->title = title != NULL ? xstrdup(title) : NULL;
 	e->stored = time(NULL);
 	cache_etag(body, len, e->etag, sizeof(e->etag));
 	c->bytes += len;
 	out->body = e->body;
 	out->len = e->len;
 	out->etag = e->etag;
+	out->title = e->title;
 }

@@ -11,6 +11,7 @@ struct cache_hit {
 	const char *body; /* owned by the cache; valid until the next cache_put */
 	size_t len;
 	const char *etag; /* a quoted strong ETag */
+	const char *title; /* what the entry was stored with (a page's title), or NULL */
 };
 
 /* cache_new makes a cache; when enabled is false every lookup misses. ttl bounds how long an
@@ -21,11 +22,12 @@ void cache_free(struct cache *c);
 /* cache_get looks key up; it hits only when the entry was stored with this version. */
 bool cache_get(struct cache *c, const char *key, const char *version, struct cache_hit *out);
 
-/* cache_put stores a copy of body under key and version and fills out with the stored entry;
+/* cache_put stores a copy of body (and of title, which may be NULL) under key and version and
+ * fills out with the stored entry;
  * when the cache is off, the version unknown or the body too large, nothing is stored, out
  * points at body and out->etag is NULL. */
 void cache_put(struct cache *c, const char *key, const char *version, const char *body, size_t len,
-    struct cache_hit *out);
+    const char *title, struct cache_hit *out);
 
 /* cache_etag writes a quoted ETag for len bytes of body into out (at least 24 bytes). */
 void cache_etag(const char *body, size_t len, char *out, size_t outlen);

@@ -198,6 +198,36 @@ or_empty(const char *s)
 	return s != NULL ? s : "";
 }
 
+#define FLASH_COOKIE "aiops_flash"
+#define FLASH_MAX 300
+
+void
+req_flash(struct req *r, const char *msg)
+{
+	req_header_out(r, "Set-Cookie",
+	    arena_printf(r->a, FLASH_COOKIE "=%s; Path=/; Max-Age=60; HttpOnly; SameSite=Lax%s",
+		url_encode(r->a, msg), cfg_int("session.secure_cookie") != 0 ? "; Secure" : ""));
+}
+
+/* take_flash shows the message req_flash kept, once: it becomes Page.Flash (unless the page set
+ * one itself) and the cookie is cleared. A cookie that is not ours to read is ignored. */
+static void
+take_flash(struct req *r)
+{
+	const char *v = kv_get(&r->cookies, FLASH_COOKIE);
+	char *msg;
+
+	if (v == NULL)
+		return;
+	req_header_out(r, "Set-Cookie",
+	    arena_printf(r->a, FLASH_COOKIE "=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax%s",
+		cfg_int("session.secure_cookie") != 0 ? "; Secure" : ""));
+	if (strlen(v) > FLASH_MAX * 3 || (msg = url_decode(r->a, v, strlen(v), 0)) == NULL ||
+	    tpl_get(r->w->tpl, "Page.Flash") != NULL)
+		return;
+	tpl_set(r->w->tpl, "Page.Flash", msg);
+}
+
 int
 req_page_body(struct req *r, int status, const char *body, size_t len, const char *title)
 {
@@ -213,6 +243,10 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 	const char *key;
 	enum err e;
 
+	r->page_body = body;
+	r->page_body_len = len;
+	r->page_title = title;
+	take_flash(r);
 	tpl_set(t, "Page.Title", title);
 	tpl_set(t, "Page.Nav", nav);
 	tpl_set(t, "Page.Status", arena_printf(r->a, "%d", status));
@@ -233,7 +267,7 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 			return req_fail_err(r, e, "render layout");
 		if (strstr(buf_cstr(out), BODY_MARK) == NULL)
 			return req_fail_err(r, ERR_TEMPLATE, "layout has no Page.Body");
-		cache_put(r->w->shells, key, "shell", out->p, out->len, &shell);
+		cache_put(r->w->shells, key, "shell", out->p, out->len, NULL, &shell);
 	}
 	/* Put the body and the request id where the markers stand. */
 	r->body.len = 0;

@@ -53,6 +53,8 @@ struct req {
 	struct kvlist headers; /* extra response headers */
 	struct buf body;
 	bool body_set; /* the handler produced the body itself */
+	const char *page_body, *page_title; /* the last req_page_body's fragment and title */
+	size_t page_body_len;
 	const char *error; /* message a person can act on, for 4xx */
 	json_t *error_fields; /* {"field": "reason"} for 422, arena-owned */
 };
@@ -86,6 +88,10 @@ int req_page(struct req *r, int status, const char *tpl, const char *title);
 
 /* req_page_body wraps an already rendered body fragment (trusted: our own rendering) in the shell. */
 int req_page_body(struct req *r, int status, const char *body, size_t len, const char *title);
+
+/* req_flash keeps msg (our own words; shown escaped) for the next page this browser is shown, after
+ * a redirect: in a short-lived cookie that req_page_body reads and clears. */
+void req_flash(struct req *r, const char *msg);
 
 /* req_redirect answers 303 See Other to a local path; returns 303. */
 int req_redirect(struct req *r, const char *path);

@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #include "arena.h"
-#include "cache.h"
 #include "cfg.h"
 #include "cluster.h"
 #include "credential.h"
@@ -117,53 +116,8 @@ list_failed(struct req *r, enum err e)
 	return req_fail_err(r, e, "list clusters");
 }
 
-/* serve_hit answers from a cache entry: 304 when the client has it, else the bytes. */
-static int
-serve_json_hit(struct req *r, const struct cache_hit *h)
-{
-	metrics_inc(METRICS_CACHE_HITS);
-	if (req_etag(r, h->etag) == 304) {
-		metrics_inc(METRICS_NOT_MODIFIED);
-		return 304;
-	}
-	r->body.len = 0;
-	buf_add(&r->body, h->body, h->len);
-	r->ctype = "application/json";
-	r->body_set = true;
-	r->status = 200;
-	return 200;
-}
-
-/* cached_json answers a read-only JSON route from the worker's cache when the cluster data has not
- * changed since it was stored, else builds it with build and stores it. */
-static int
-cached_json(struct req *r, const char *key, int (*build)(struct req *r))
-{
-	const char *ver = version_get(r);
-	struct cache_hit h;
-	int st;
-
-	if (cache_get(r->w->cache, key, ver, &h))
-		return serve_json_hit(r, &h);
-	metrics_inc(METRICS_CACHE_MISSES);
-	if ((st = build(r)) != 200)
-		return st;
-	cache_put(r->w->cache, key, ver, r->body.p, r->body.len, &h);
-	if (h.etag == NULL) {
-		char *etag = arena_alloc(r->a, 24);
-
-		cache_etag(r->body.p, r->body.len, etag, 24);
-		h.etag = etag;
-	}
-	if (req_etag(r, h.etag) == 304) {
-		metrics_inc(METRICS_NOT_MODIFIED);
-		return 304;
-	}
-	return 200;
-}
-
-static int
-build_list(struct req *r)
+int
+res_clusters_list(struct req *r)
 {
 	struct cluster_filter f;
 	struct cluster_page page;
@@ -193,13 +147,6 @@ build_list(struct req *r)
 	r->body_set = true;
 	r->status = 200;
 	return 200;
-}
-
-int
-res_clusters_list(struct req *r)
-{
-	return cached_json(
-	    r, arena_printf(r->a, "json:clusters?%s", r->query_string ? r->query_string : ""), build_list);
 }
 
 int
@@ -262,7 +209,7 @@ json_save(struct req *r, const char *id, struct cluster_in *in, json_t *errors)
 	e = id == NULL ? cluster_create(r->w->db, r->a, in, &c) : cluster_update(r->w->db, r->a, id, in, &c);
 	if (e != ERR_OK)
 		return save_failed(r, e, in->name);
-	version_changed(r);
+	version_changed(r, DATAVER_CLUSTERS);
 	audit_cluster(r, id == NULL ? "cluster.create" : "cluster.update", c);
 	if (id == NULL)
 		req_header_out(r, "Location", arena_printf(r->a, "/api/v1/clusters/%s", c->id));
@@ -320,15 +267,15 @@ res_clusters_delete(struct req *r)
 		return req_fail(r, 404, "no cluster has this id");
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "delete cluster");
-	version_changed(r);
+	version_changed(r, DATAVER_CLUSTERS);
 	audit_cluster(r, "cluster.delete", c);
 	r->status = 204;
 	r->body_set = true;
 	return 204;
 }
 
-static int
-build_summary(struct req *r)
+int
+res_fleet_summary(struct req *r)
 {
 	json_t *s;
 	enum err e = cluster_summary(r->w->db, r->a, &s);
@@ -336,12 +283,6 @@ build_summary(struct req *r)
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "fleet summary");
 	return req_json(r, 200, s);
-}
-
-int
-res_fleet_summary(struct req *r)
-{
-	return cached_json(r, "json:fleet-summary", build_summary);
 }
 
 /* ---- Pages ---- */
@@ -482,36 +423,14 @@ build_list_page(struct req *r, struct buf *frag)
 	return 200;
 }
 
-/* set_flash shows the outcome of the action that redirected here, outside the cached fragment. */
-static void
-set_flash(struct req *r)
-{
-	const char *name = kv_get(&r->query, "deleted");
-
-	if (name != NULL && cluster_name_ok(name) == NULL)
-		tpl_set(r->w->tpl, "Page.Flash", arena_printf(r->a, "Cluster %s was deleted.", name));
-}
-
 int
 res_clusters_page(struct req *r)
 {
-	const char *ver = version_get(r);
-	const char *key = arena_printf(
-	    r->a, "html:clusters:%s?%s", role_name(r->id->role), r->query_string ? r->query_string : "");
-	struct cache_hit h;
 	struct buf *frag = buf_new(r->a);
 	int st;
 
-	if (cache_get(r->w->cache, key, ver, &h)) {
-		metrics_inc(METRICS_CACHE_HITS);
-		set_flash(r);
-		return req_page_body(r, 200, h.body, h.len, "Clusters");
-	}
-	metrics_inc(METRICS_CACHE_MISSES);
 	if ((st = build_list_page(r, frag)) != 200)
 		return st;
-	cache_put(r->w->cache, key, ver, buf_cstr(frag), frag->len, &h);
-	set_flash(r);
 	return req_page_body(r, 200, buf_cstr(frag), frag->len, "Clusters");
 }
 
@@ -782,7 +701,7 @@ form_save(struct req *r, const char *id)
 		e = id == NULL ? cluster_create(r->w->db, r->a, &in, &c)
 			       : cluster_update(r->w->db, r->a, id, &in, &c);
 		if (e == ERR_OK) {
-			version_changed(r);
+			version_changed(r, DATAVER_CLUSTERS);
 			audit_cluster(r, id == NULL ? "cluster.create" : "cluster.update", c);
 			return req_redirect(r, arena_printf(r->a, "/clusters/%s", c->id));
 		}
@@ -834,9 +753,10 @@ res_clusters_delete_form(struct req *r)
 		return req_fail(r, 404, "no cluster has this id; it may have been deleted already");
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "delete cluster");
-	version_changed(r);
+	version_changed(r, DATAVER_CLUSTERS);
 	audit_cluster(r, "cluster.delete", c);
-	return req_redirect(r, arena_printf(r->a, "/clusters?deleted=%s", url_encode(r->a, c->name)));
+	req_flash(r, arena_printf(r->a, "Cluster %s was deleted.", c->name));
+	return req_redirect(r, "/clusters");
 }
 
 /* cred_json says which credentials c has: {"api_token": true, ...}; never a value. */

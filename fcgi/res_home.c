@@ -2,14 +2,12 @@
 #include "config.h"
 
 #include "arena.h"
-#include "cache.h"
 #include "cluster.h"
 #include "json.h"
 #include "metrics.h"
 #include "req.h"
 #include "res.h"
 #include "tpl.h"
-#include "version.h"
 
 static void
 set_counts(struct tpl *t, struct arena *a, const char *list, json_t *obj)
@@ -63,20 +61,10 @@ build_home(struct req *r, struct buf *frag)
 int
 res_home(struct req *r)
 {
-	const char *ver = version_get(r);
-	struct cache_hit h;
 	struct buf *frag = buf_new(r->a);
-	const char *key = arena_printf(
-	    r->a, "html:home:%s", role_name(r->id->role)); /* what it shows depends on the role */
 	int st;
 
-	if (cache_get(r->w->cache, key, ver, &h)) {
-		metrics_inc(METRICS_CACHE_HITS);
-		return req_page_body(r, 200, h.body, h.len, "Fleet");
-	}
-	metrics_inc(METRICS_CACHE_MISSES);
 	if ((st = build_home(r, frag)) != 200)
 		return st;
-	cache_put(r->w->cache, key, ver, buf_cstr(frag), frag->len, &h);
 	return req_page_body(r, 200, buf_cstr(frag), frag->len, "Fleet");
 }

@@ -6,10 +6,12 @@
 #include <strings.h>
 
 #include "arena.h"
+#include "cache.h"
 #include "cfg.h"
 #include "ident.h"
 #include "json.h"
 #include "log.h"
+#include "metrics.h"
 #include "req.h"
 #include "res.h"
 #include "route.h"
@@ -26,8 +28,14 @@
 	}))
 #define ROUTE(method, pattern, handler, rl, flags) \
 	{ \
-		method, pattern, handler, (enum role)ROLE_REQUIRED(rl), flags \
+		method, pattern, handler, (enum role)ROLE_REQUIRED(rl), flags, 0 \
 	}
+/* ROUTE_CACHED is a GET row whose response depends only on the data sets in deps. */
+#define ROUTE_CACHED(pattern, handler, rl, flags, deps) \
+	{ \
+		"GET", pattern, handler, (enum role)ROLE_REQUIRED(rl), flags, deps \
+	}
+#define CLUSTERS DATAVER_BIT(DATAVER_CLUSTERS)
 
 /* Rows with literal segments come before rows whose parameter would match the same path:
  * route_check refuses a table where a parameter row shadows a later literal row. */
@@ -41,8 +49,8 @@ static const struct route routes[] = {
 	ROUTE("POST", "/logout", res_auth_logout, ROLE_VIEWER, H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
 	ROUTE("GET", "/auth/check", res_auth_check, ROLE_PUBLIC, RF_TEXT),
 
-	ROUTE("GET", "/", res_home, ROLE_VIEWER, H | RF_LIVE),
-	ROUTE("GET", "/clusters", res_clusters_page, ROLE_VIEWER, H | RF_LIVE),
+	ROUTE_CACHED("/", res_home, ROLE_VIEWER, H | RF_LIVE, CLUSTERS),
+	ROUTE_CACHED("/clusters", res_clusters_page, ROLE_VIEWER, H | RF_LIVE, CLUSTERS),
 	ROUTE("POST", "/clusters", res_clusters_create_form, ROLE_ADMIN, H | RF_BODY_FORM),
 	ROUTE("GET", "/clusters/new", res_clusters_new, ROLE_ADMIN, H),
 	ROUTE("GET", "/clusters/{id}", res_clusters_show, ROLE_VIEWER, H | RF_LIVE),
@@ -64,7 +72,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/admin/audit", res_admin_audit_page, ROLE_ADMIN, H),
 
 	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),
-	ROUTE("GET", "/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J),
+	ROUTE_CACHED("/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J, CLUSTERS),
 	ROUTE("POST", "/api/v1/clusters", res_clusters_create, ROLE_ADMIN, J | RF_BODY_JSON),
 	ROUTE("GET", "/api/v1/clusters/{id}", res_clusters_get, ROLE_VIEWER, J),
 	ROUTE("PUT", "/api/v1/clusters/{id}", res_clusters_replace, ROLE_ADMIN, J | RF_BODY_JSON),
@@ -74,7 +82,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/clusters/{id}/health", res_clusters_health, ROLE_VIEWER, J),
 	ROUTE("PUT", "/api/v1/clusters/{id}/credentials", res_clusters_credentials_put, ROLE_ADMIN,
 	    J | RF_BODY_JSON),
-	ROUTE("GET", "/api/v1/fleet/summary", res_fleet_summary, ROLE_VIEWER, J),
+	ROUTE_CACHED("/api/v1/fleet/summary", res_fleet_summary, ROLE_VIEWER, J, CLUSTERS),
 	ROUTE("GET", "/api/v1/tokens", res_tokens_list, ROLE_VIEWER, J),
 	ROUTE("POST", "/api/v1/tokens", res_tokens_create, ROLE_VIEWER, J | RF_BODY_JSON),
 	ROUTE("DELETE", "/api/v1/tokens/{id}", res_tokens_revoke, ROLE_VIEWER, J),
@@ -86,6 +94,7 @@ static const struct route routes[] = {
 
 #undef H
 #undef J
+#undef CLUSTERS
 
 const struct route *
 route_table(size_t *n)
@@ -190,7 +199,9 @@ route_check(const struct route *t, size_t n, const char **why)
 	for (size_t i = 0; i < n; i++) {
 		if (t[i].pattern == NULL || t[i].pattern[0] != '/' || t[i].handler == NULL ||
 		    t[i].method == NULL || t[i].role <= ROLE_UNSET || t[i].role >= ROLE__MAX ||
-		    !(t[i].flags & (RF_HTML | RF_JSON | RF_TEXT))) {
+		    !(t[i].flags & (RF_HTML | RF_JSON | RF_TEXT)) ||
+		    (t[i].deps != 0 &&
+			(strcmp(t[i].method, "GET") != 0 || !(t[i].flags & (RF_HTML | RF_JSON))))) {
 			snprintf(msg, sizeof(msg), "row %zu is incomplete", i);
 			*why = msg;
 			return -1;
@@ -284,9 +295,82 @@ take_body(struct req *r)
 	return 0;
 }
 
+const char *
+route_cache_key(struct req *r)
+{
+	const char *q = r->query_string != NULL ? r->query_string : "";
+
+	/* What a page shows depends on the role (the actions it offers); JSON does not. */
+	if (r->route->flags & RF_HTML)
+		return arena_printf(r->a, "%d\x1f%s\x1f%s?%s", route_index(r->route),
+		    role_name(r->id != NULL ? r->id->role : ROLE_PUBLIC), r->path, q);
+	return arena_printf(r->a, "%d\x1f%s?%s", route_index(r->route), r->path, q);
+}
+
+/* json_tagged finishes a JSON answer of a cached row with its ETag: 304 when the client has it. */
+static int
+json_tagged(struct req *r, const char *etag)
+{
+	if (req_etag(r, etag) == 304) {
+		metrics_inc(METRICS_NOT_MODIFIED);
+		return 304;
+	}
+	return 200;
+}
+
+/* cache_serve answers r from the worker's cache when the data its row depends on has not changed
+ * since the answer was stored. Returns the status, or 0 on a miss, with *key and *ver set for
+ * cache_store (*ver is NULL when Redis cannot say: nothing is served or stored then). */
+static int
+cache_serve(struct req *r, const char **key, const char **ver)
+{
+	struct cache_hit h;
+
+	*key = route_cache_key(r);
+	*ver = version_get(r, r->route->deps);
+	if (!cache_get(r->w->cache, *key, *ver, &h)) {
+		metrics_inc(METRICS_CACHE_MISSES);
+		return 0;
+	}
+	metrics_inc(METRICS_CACHE_HITS);
+	if (r->route->flags & RF_HTML)
+		return req_page_body(r, 200, h.body, h.len, h.title);
+	r->body.len = 0;
+	buf_add(&r->body, h.body, h.len);
+	r->ctype = "application/json";
+	r->body_set = true;
+	r->status = 200;
+	return json_tagged(r, h.etag);
+}
+
+/* cache_store keeps the 200 a cached row's handler made: a page's body fragment and title (the
+ * shell around it is the viewer's own), or the JSON body with its ETag. Returns the status. */
+static int
+cache_store(struct req *r, const char *key, const char *ver, int st)
+{
+	struct cache_hit h;
+	char *etag;
+
+	if (st != 200)
+		return st;
+	if (r->route->flags & RF_HTML) {
+		if (r->page_body != NULL)
+			cache_put(r->w->cache, key, ver, r->page_body, r->page_body_len, r->page_title, &h);
+		return st;
+	}
+	cache_put(r->w->cache, key, ver, r->body.p, r->body.len, NULL, &h);
+	if (h.etag == NULL) {
+		etag = arena_alloc(r->a, 24);
+		cache_etag(r->body.p, r->body.len, etag, 24);
+		h.etag = etag;
+	}
+	return json_tagged(r, h.etag);
+}
+
 int
 route_dispatch(struct req *r)
 {
+	const char *key = NULL, *ver = NULL;
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	size_t n, i;
 	const struct route *t = route_table(&n);
@@ -335,7 +419,11 @@ route_dispatch(struct req *r)
 		return st;
 	if ((st = ident_csrf(r)) != 0)
 		return st;
+	if (r->route->deps != 0 && (st = cache_serve(r, &key, &ver)) != 0)
+		return st;
 	st = r->route->handler(r);
+	if (r->route->deps != 0)
+		st = cache_store(r, key, ver, st);
 	if (req_changes_state(r) && st < 400)
 		version_ident_changed();
 	return st;

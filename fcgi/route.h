@@ -25,6 +25,11 @@ struct route {
 	int (*handler)(struct req *r);
 	enum role role; /* ROLE_PUBLIC, or the least role that may use the route */
 	unsigned flags;
+	/* Data sets the response depends on (DATAVER_BIT masks, dataver.h); not zero makes a GET row
+	 * cached: the dispatcher answers from the worker's cache while those sets have not changed
+	 * (with ETag and 304 for JSON), and stores a 200 the handler made. A cached handler reads
+	 * nothing but its path, query and the viewer's role: the cache key is made of those. */
+	unsigned deps;
 };
 
 /* route_table returns the table and its length; it never changes while the program runs. */
@@ -38,6 +43,10 @@ int route_match(const char *pattern, const char *path, struct req *r);
  * every pattern absolute, every row with a handler and a known role. Returns 0, or -1 with *why
  * set (static memory). */
 int route_check(const struct route *t, size_t n, const char **why);
+
+/* route_cache_key returns the key a cached row's response is kept under for r (arena memory):
+ * the row, the viewer's role for pages, the path and the query string. */
+const char *route_cache_key(struct req *r);
 
 /* route_dispatch finds the row for r, reads and checks its body, runs the handler and leaves the
  * response in r (404, 405 with Allow, 400, 413, 415 are answered here). Returns the status. */

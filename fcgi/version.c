@@ -1,4 +1,4 @@
-/* version.c: the cluster data version, shared by the workers of a host through one mapping. */
+/* version.c: the data versions, shared by the workers of a host through one mapping. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -8,13 +8,18 @@
 #include <time.h>
 
 #include "arena.h"
-#include "cluster.h"
+#include "buf.h"
+#include "dataver.h"
 #include "req.h"
 #include "version.h"
 
-struct slot {
+struct set {
 	uint64_t version; /* the number Redis holds */
 	uint64_t fetched_ms; /* when it was read; 0 means ask again */
+};
+
+struct slot {
+	struct set sets[DATAVER__MAX];
 	uint64_t ident_epoch; /* moves on at every write, so no worker keeps an identity it remembered */
 };
 
@@ -43,52 +48,73 @@ now_ms(void)
 /* store keeps the highest version seen: versions only grow (INCR, or a clock seed after Redis
  * lost its data), so a worker that read just before a write cannot bring back the older one. */
 static void
-store(uint64_t v, uint64_t now)
+store(struct set *set, uint64_t v, uint64_t now)
 {
-	uint64_t cur = __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
+	uint64_t cur = __atomic_load_n(&set->version, __ATOMIC_ACQUIRE);
 
 	while (v > cur &&
-	    !__atomic_compare_exchange_n(&slot->version, &cur, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+	    !__atomic_compare_exchange_n(&set->version, &cur, v, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		;
 	if (v >= cur)
-		__atomic_store_n(&slot->fetched_ms, now, __ATOMIC_RELEASE);
+		__atomic_store_n(&set->fetched_ms, now, __ATOMIC_RELEASE);
 }
 
-const char *
-version_get(struct req *r)
+/* one_version returns d's version as a number, from the shared slot while it is fresh, else from
+ * Redis; false when Redis cannot say. */
+static bool
+one_version(struct req *r, enum dataver d, uint64_t now, unsigned long long *out)
 {
-	uint64_t fetched, v, now = now_ms();
+	struct set *set = slot != NULL ? &slot->sets[d] : NULL;
+	uint64_t fetched;
 	const char *s;
 	char *end;
 
-	if (slot != NULL) {
-		fetched = __atomic_load_n(&slot->fetched_ms, __ATOMIC_ACQUIRE);
-		v = __atomic_load_n(&slot->version, __ATOMIC_ACQUIRE);
+	if (set != NULL) {
+		fetched = __atomic_load_n(&set->fetched_ms, __ATOMIC_ACQUIRE);
+		*out = __atomic_load_n(&set->version, __ATOMIC_ACQUIRE);
 		/* A writer stores the version before the time, so a fresh time means a fresh version;
 		 * a version racing a newer one only costs a cache miss. */
 		if (fetched != 0 && now - fetched < VERSION_TRUST_MS)
-			return arena_printf(r->a, "%llu", (unsigned long long)v);
+			return true;
 	}
-	s = cluster_data_version(r->w->rds, r->a);
-	if (s == NULL || slot == NULL)
-		return s;
-	v = strtoull(s, &end, 10);
-	if (*end == '\0')
-		store(v, now);
-	return s;
+	if ((s = dataver_get(r->w->rds, r->a, d)) == NULL)
+		return false;
+	*out = strtoull(s, &end, 10);
+	if (*end != '\0')
+		return false;
+	if (set != NULL)
+		store(set, *out, now);
+	return true;
+}
+
+const char *
+version_get(struct req *r, unsigned deps)
+{
+	uint64_t now = now_ms();
+	unsigned long long v;
+	struct buf *out = buf_new(r->a);
+
+	for (int d = 0; d < DATAVER__MAX; d++) {
+		if (!(deps & DATAVER_BIT(d)))
+			continue;
+		if (!one_version(r, (enum dataver)d, now, &v))
+			return NULL;
+		buf_printf(out, "%s%s=%llu", out->len ? "," : "", dataver_name((enum dataver)d), v);
+	}
+	return buf_cstr(out);
 }
 
 void
-version_changed(struct req *r)
+version_changed(struct req *r, enum dataver d)
 {
-	long long v = cluster_data_changed(r->w->rds);
+	long long v = dataver_bump(r->w->rds, d);
 
 	if (slot == NULL)
 		return;
 	if (v > 0)
-		store((uint64_t)v, now_ms());
+		store(&slot->sets[d], (uint64_t)v, now_ms());
 	else
-		__atomic_store_n(&slot->fetched_ms, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&slot->sets[d].fetched_ms, 0, __ATOMIC_RELEASE);
 }
 
 uint64_t

@@ -1,9 +1,12 @@
-/* version.h: the cluster data version, read from Redis at most a few times a second per host and
- * shared by the workers, so that an unchanged page is served without a round trip. */
+/* version.h: the data versions (lib/core/dataver.h) as the workers of a host see them: read from
+ * Redis at most a few times a second and shared through one mapping, so that an unchanged
+ * response is served without a round trip. */
 #ifndef AIOPS_VERSION_H
 #define AIOPS_VERSION_H
 
 #include <stdint.h>
+
+#include "dataver.h"
 
 struct req;
 
@@ -11,16 +14,17 @@ struct req;
  * (version_changed); writes made elsewhere within this time. */
 #define VERSION_TRUST_MS 250
 
-/* version_init maps the shared slot; call once in the master before forking. */
+/* version_init maps the shared slots; call once in the master before forking. */
 int version_init(void);
 
-/* version_get returns the current version (arena memory), or NULL when Redis cannot say, in
- * which case nothing may be served from a cache. */
-const char *version_get(struct req *r);
+/* version_get returns the versions of the data sets in deps (a mask of DATAVER_BIT) as one
+ * string, "clusters=12,alerts=7" (arena memory), or NULL when Redis cannot say for one of them,
+ * in which case nothing may be served from a cache. */
+const char *version_get(struct req *r, unsigned deps);
 
-/* version_changed records a write: it moves the version on in Redis and makes every worker on
- * this host ask Redis again. */
-void version_changed(struct req *r);
+/* version_changed records a write to d: it moves d's version on in Redis and makes every worker on
+ * this host see the new one at once. */
+void version_changed(struct req *r, enum dataver d);
 
 /* version_ident_epoch says which generation of identities the workers may remember; any write on
  * this host (a logout, a password, role or token change among them) calls version_ident_changed,

@@ -147,8 +147,6 @@ static const struct db_stmt st_attention = { "cluster_attention",
 static const char *const sorts[] = { "name", "environment", "type", "status", "region", "last_seen",
 	"updated_at", NULL };
 
-#define VERSION_KEY "aiops:ver:clusters"
-
 void
 cluster_in_init(struct cluster_in *in)
 {
@@ -1027,36 +1025,4 @@ slow : {
 	json_decref(j);
 	return n;
 }
-}
-
-const char *
-cluster_data_version(struct rds *r, struct arena *a)
-{
-	char *v;
-	struct timeval tv;
-	char seed[32];
-
-	if (rds_get(r, a, VERSION_KEY, &v) != ERR_OK)
-		return NULL;
-	if (v != NULL)
-		return v;
-	/* A Redis that restarted empty must not bring back an old version number: start the
-	 * count from the clock. */
-	gettimeofday(&tv, NULL);
-	snprintf(seed, sizeof(seed), "%lld", (long long)tv.tv_sec * 1000000 + tv.tv_usec);
-	if (rds_setnx(r, VERSION_KEY, seed) != ERR_OK || rds_get(r, a, VERSION_KEY, &v) != ERR_OK)
-		return NULL;
-	return v;
-}
-
-long long
-cluster_data_changed(struct rds *r)
-{
-	long long v;
-
-	if (rds_incr(r, VERSION_KEY, &v) != ERR_OK) {
-		log_warn(NULL, "cannot move the cluster data version on: %s", rds_error(r));
-		return -1;
-	}
-	return v;
 }

@@ -170,12 +170,4 @@ json_t *cluster_to_json(const struct cluster *c);
  * the caller counts it). */
 enum err cluster_emit(struct rds *r, struct arena *a, enum event_type t, const struct cluster *c);
 
-/* cluster_data_version returns the version of the cluster data for caches (arena memory), or NULL
- * when Redis cannot say (then nothing may be served from a cache). */
-const char *cluster_data_version(struct rds *r, struct arena *a);
-
-/* cluster_data_changed moves the version on after any write and returns the new one; on failure
- * it logs and returns -1, and caches then fall back on their time limit. */
-long long cluster_data_changed(struct rds *r);
-
 #endif

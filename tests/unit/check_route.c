@@ -212,6 +212,9 @@ static const struct route bad_rows[] = {
 	{ "GET", "/x", fake_handler, ROLE_VIEWER, RF_BODY_FORM },
 	{ "GET", "/x", fake_handler, ROLE__MAX, RF_HTML },
 	{ "GET", "/x", fake_handler, (enum role)(ROLE__MAX + 5), RF_HTML },
+	/* A cached row answers GET with a page or JSON, so that the dispatcher can store it. */
+	{ "POST", "/x", fake_handler, ROLE_VIEWER, RF_JSON, 1 },
+	{ "GET", "/x", fake_handler, ROLE_VIEWER, RF_TEXT, 1 },
 	/* Role zero is a row that forgot its role: deny by default. */
 	{ "GET", "/x", fake_handler, (enum role)0, RF_HTML },
 };
