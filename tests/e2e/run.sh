@@ -20,11 +20,19 @@ export ROOT BUILD PGBIN CHROMIUM
 [ -x "$CHROMIUM" ] || fail "no Chromium at $CHROMIUM (Debian package chromium)"
 if [ ! -x "$BUILD/fcgi/aiops-fcgi" ] || [ ! -x "$BUILD/ctl/aiopsctl" ]; then fail "build $BUILD first"; fi
 command -v node >/dev/null || fail "node is missing (Debian package nodejs)"
+# playwright-core 1.61 (package.json) runs on Node 18, Debian 12's own, and newer.
+node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' ||
+	fail "node $(node --version) is too old: the browser tests need Node 18 or newer"
 
-# playwright-core as locked; it never downloads a browser, and we use Debian's.
+# playwright-core as locked (package-lock.json); it never downloads a browser, and we use Debian's.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
-if [ ! -f "$HERE/node_modules/playwright-core/package.json" ] ||
-	[ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
+# Installed again when the lock changed, or when what is installed is not the locked version.
+locked() {
+	(cd "$HERE" && node -e 'const l = require("./package-lock.json").packages["node_modules/playwright-core"];
+		let v = ""; try { v = require("./node_modules/playwright-core/package.json").version; } catch (e) {}
+		process.exit(l && v === l.version ? 0 : 1)')
+}
+if ! locked || [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
 	(cd "$HERE" && npm ci --no-audit --no-fund --loglevel=error) || fail "npm ci failed"
 fi
 
