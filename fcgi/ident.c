@@ -17,6 +17,7 @@
 #include "req.h"
 #include "route.h"
 #include "tpl.h"
+#include "url.h"
 #include "version.h"
 #include "user.h"
 

@@ -4,8 +4,8 @@
 #include <string.h>
 
 #include "arena.h"
-#include "jsonesc.h"
 #include "kv.h"
+#include "url.h"
 
 void
 kv_add(struct arena *a, struct kvlist *l, const char *k, const char *v)
@@ -42,45 +42,6 @@ kv_count(const struct kvlist *l, const char *k)
 		if (strcmp(l->items[i].k, k) == 0)
 			c++;
 	return c;
-}
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-char *
-url_decode(struct arena *a, const char *s, size_t n, int plus_space)
-{
-	char *out = arena_alloc(a, n + 1), *o = out;
-
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c == '%') {
-			int hi, lo;
-
-			if (n - i < 3 || (hi = hexval(s[i + 1])) < 0 || (lo = hexval(s[i + 2])) < 0)
-				return NULL;
-			c = (char)(hi * 16 + lo);
-			i += 2;
-		} else if (c == '+' && plus_space)
-			c = ' ';
-		if (c == '\0')
-			return NULL;
-		*o++ = c;
-	}
-	*o = '\0';
-	if (!utf8_valid(out, (size_t)(o - out)))
-		return NULL;
-	return out;
 }
 
 enum err
@@ -148,24 +109,4 @@ kv_parse_cookies(struct arena *a, const char *s, struct kvlist *l)
 		s = end;
 	}
 	return ERR_OK;
-}
-
-char *
-url_encode(struct arena *a, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	char *out = arena_alloc(a, strlen(s) * 3 + 1), *o = out;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '_' || *p == '.' || *p == '~')
-			*o++ = (char)*p;
-		else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
 }

@@ -37,11 +37,4 @@ enum err kv_parse_urlencoded(struct arena *a, const char *s, size_t n, struct kv
  * surrounding double quotes removed. ERR_TOOBIG past KV_MAX_PAIRS pairs. */
 enum err kv_parse_cookies(struct arena *a, const char *s, struct kvlist *l);
 
-/* url_decode decodes n bytes of s; plus_space makes '+' a space. Returns arena memory or NULL on
- * a bad escape, a NUL byte or invalid UTF-8. */
-char *url_decode(struct arena *a, const char *s, size_t n, int plus_space);
-
-/* url_encode percent-encodes s for a query-string value (space as %20); arena memory. */
-char *url_encode(struct arena *a, const char *s);
-
 #endif

@@ -22,6 +22,7 @@
 #include "req.h"
 #include "route.h"
 #include "tpl.h"
+#include "url.h"
 
 const char *
 req_param(const struct req *r, const char *name)

@@ -15,6 +15,7 @@
 #include "res.h"
 #include "text.h"
 #include "tpl.h"
+#include "url.h"
 #include "user.h"
 
 static json_t *

@@ -20,6 +20,7 @@
 #include "res.h"
 #include "secret.h"
 #include "tpl.h"
+#include "url.h"
 #include "version.h"
 
 /* The query parameters a list understands, in the order links are built from them. */

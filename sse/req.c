@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "req.h"
+#include "url.h"
 
 /* The headers kept; each may appear once (two identity headers would leave the question of which
  * one nginx vouched for). */
@@ -146,43 +147,6 @@ req_parse(char *s, size_t n, struct req *r)
 	return 0;
 }
 
-/* hexval is the value of a hex digit, or -1. */
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* decode undoes %XX and '+' in place; -1 for a bad escape or a NUL byte. */
-static int
-decode(char *s)
-{
-	char *w = s;
-
-	for (; *s; s++) {
-		if (*s == '+') {
-			*w++ = ' ';
-		} else if (*s == '%') {
-			int hi = hexval(s[1]), lo = hi < 0 ? -1 : hexval(s[2]);
-
-			if (lo < 0 || (hi == 0 && lo == 0))
-				return -1;
-			*w++ = (char)(hi * 16 + lo);
-			s += 2;
-		} else {
-			*w++ = *s;
-		}
-	}
-	*w = '\0';
-	return 0;
-}
-
 int
 req_query_next(char **q, char **key, char **value)
 {
@@ -207,7 +171,7 @@ req_query_next(char **q, char **key, char **value)
 	} else {
 		*value = s + strlen(s);
 	}
-	if (decode(*key) != 0 || decode(*value) != 0)
+	if (url_decode_inplace(*key, 1) != 0 || url_decode_inplace(*value, 1) != 0)
 		return -1;
 	return 1;
 }

@@ -10,8 +10,8 @@
 
 #include "arena.h"
 #include "auth.h"
-#include "jsonesc.h"
 #include "log.h"
+#include "utf8.h"
 
 static char **common; /* sorted, lower-case; process lifetime */
 static size_t ncommon;

@@ -11,7 +11,4 @@ struct buf;
 void jsonesc_string(struct buf *b, const char *s);
 void jsonesc_stringn(struct buf *b, const char *s, size_t n);
 
-/* utf8_valid says whether the n bytes at s are well-formed UTF-8 (no overlongs, no surrogates). */
-int utf8_valid(const char *s, size_t n);
-
 #endif

@@ -14,11 +14,11 @@
 #include "db.h"
 #include "events.h"
 #include "http.h"
-#include "jsonesc.h"
 #include "jw.h"
 #include "log.h"
 #include "rds.h"
 #include "text.h"
+#include "utf8.h"
 
 const char *const cluster_environments[CLUSTER_ENV__N] = { "production", "staging", "development", "lab" };
 const char *const cluster_types[CLUSTER_TYPE__N] = { "openshift", "kubernetes", "eks", "gke", "aks", "k3s",

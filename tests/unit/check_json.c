@@ -13,6 +13,7 @@
 #include "json.h"
 #include "jsonesc.h"
 #include "jw.h"
+#include "utf8.h"
 
 static struct arena *a;
 

@@ -8,6 +8,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "kv.h"
+#include "url.h"
 
 static struct arena *a;
 
@@ -207,6 +208,42 @@ START_TEST(test_url_decode_encode)
 }
 END_TEST
 
+/* The in-place decoder (the push daemon's query strings) takes bytes as they are, UTF-8 or not,
+ * and refuses what url_decode refuses besides. */
+START_TEST(test_url_decode_inplace)
+{
+	static const struct {
+		const char *in, *plus, *raw; /* NULL: refused */
+	} cases[] = {
+		{ "", "", "" },
+		{ "a+b%20c", "a b c", "a+b c" },
+		{ "%41%7a%7E", "Az~", "Az~" },
+		{ "%80%ff", "\x80\xff", "\x80\xff" },
+		{ "%", NULL, NULL },
+		{ "%4", NULL, NULL },
+		{ "%4g", NULL, NULL },
+		{ "%g4", NULL, NULL },
+		{ "a%00b", NULL, NULL },
+		{ "%2500", "%00", "%00" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (int plus = 0; plus < 2; plus++) {
+			const char *want = plus ? cases[i].plus : cases[i].raw;
+			char *s = arena_strdup(a, cases[i].in);
+
+			ck_assert_msg(
+			    url_decode_inplace(s, plus) == (want != NULL ? 0 : -1), "case %zu/%d", i, plus);
+			if (want != NULL)
+				ck_assert_msg(strcmp(s, want) == 0, "case %zu/%d: %s", i, plus, s);
+		}
+	}
+	/* The same bytes are not UTF-8, so url_decode refuses them. */
+	ck_assert_ptr_null(url_decode(a, "%80%ff", 6, 1));
+	ck_assert_ptr_null(url_decode(a, "a\0b", 3, 1));
+}
+END_TEST
+
 START_TEST(test_urlencoded_limit)
 {
 	struct kvlist l;
@@ -350,6 +387,7 @@ kv_suite(void)
 	tcase_add_test(core, test_urlencoded_pieces_and_order);
 	tcase_add_test(core, test_urlencoded_repeated_keys);
 	tcase_add_test(core, test_url_decode_encode);
+	tcase_add_test(errors, test_url_decode_inplace);
 	tcase_add_test(core, test_cookies_core);
 	tcase_add_test(core, test_cookies_quoted);
 	tcase_add_test(core, test_kv_add_grows);
