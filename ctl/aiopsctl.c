@@ -43,6 +43,9 @@ static const struct db_stmt st_mig_table = { "ctl_mig_table",
 	0 };
 static const struct db_stmt st_mig_lock = { "ctl_mig_lock", "SELECT pg_advisory_lock(7461001)", 0 };
 static const struct db_stmt st_mig_unlock = { "ctl_mig_unlock", "SELECT pg_advisory_unlock(7461001)", 0 };
+/* Taken inside each migration's transaction, so that the check and the apply are one step even if
+ * the session lock above was lost with a reconnect. */
+static const struct db_stmt st_mig_xlock = { "ctl_mig_xlock", "SELECT pg_advisory_xact_lock(7461001)", 0 };
 static const struct db_stmt st_mig_has = { "ctl_mig_has",
 	"SELECT 1 FROM schema_migrations WHERE version = $1", 1 };
 static const struct db_stmt st_mig_add = { "ctl_mig_add",
@@ -169,30 +172,37 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 		goto done;
 	}
 	for (int i = 0; i < n; i++) {
-		char version[64], path[4096], *sql;
+		char version[64], path[4096], *sql = NULL;
 		const char *p[1] = { version };
 		struct dbres *res;
+		enum err e;
 
 		snprintf(version, sizeof(version), "%.*s", (int)(strlen(names[i]) - 4), names[i]);
-		if (db_exec(c->db, &st_mig_has, p, c->a, &res) != ERR_OK) {
+		/* Each migration and its record commit together or not at all; the check that it is
+		 * still to do is inside the same transaction, under the lock. */
+		if ((e = db_tx_begin(c->db)) != ERR_OK ||
+		    (e = db_exec(c->db, &st_mig_xlock, NULL, c->a, NULL)) != ERR_OK ||
+		    (e = db_exec(c->db, &st_mig_has, p, c->a, &res)) != ERR_OK) {
 			fprintf(stderr, "aiopsctl: %s\n", db_error(c->db));
+			db_tx_rollback(c->db);
 			rc = 1;
 			break;
 		}
-		if (dbres_rows(res) > 0)
+		if (dbres_rows(res) > 0) {
+			db_tx_rollback(c->db);
 			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		if ((sql = read_file(path)) == NULL) {
 			fprintf(stderr, "aiopsctl: cannot read %s\n", path);
+			db_tx_rollback(c->db);
 			rc = 1;
 			break;
 		}
-		/* Each migration and its record commit together or not at all. */
-		if (db_script(c->db, "BEGIN") != ERR_OK || db_script(c->db, sql) != ERR_OK ||
-		    db_exec(c->db, &st_mig_add, p, c->a, NULL) != ERR_OK ||
-		    db_script(c->db, "COMMIT") != ERR_OK) {
+		if (db_script(c->db, sql) != ERR_OK || db_exec(c->db, &st_mig_add, p, c->a, NULL) != ERR_OK ||
+		    db_tx_commit(c->db) != ERR_OK) {
 			fprintf(stderr, "aiopsctl: migration %s failed: %s\n", version, db_error(c->db));
-			db_script(c->db, "ROLLBACK");
+			db_tx_rollback(c->db);
 			free(sql);
 			rc = 1;
 			break;

@@ -163,7 +163,7 @@ cred_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
 	enum err e;
 
 	*count = 0;
-	if ((e = db_script(db, "BEGIN")) != ERR_OK)
+	if ((e = db_tx_begin(db)) != ERR_OK)
 		return e;
 	if ((e = db_exec(db, &st_all, NULL, a, &r)) != ERR_OK)
 		goto fail;
@@ -182,9 +182,11 @@ cred_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
 			goto fail;
 		(*count)++;
 	}
-	return db_script(db, "COMMIT");
+	if ((e = db_tx_commit(db)) != ERR_OK)
+		*count = 0;
+	return e;
 fail:
-	(void)db_script(db, "ROLLBACK");
+	db_tx_rollback(db);
 	*count = 0;
 	return e;
 }
