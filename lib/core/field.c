@@ -14,9 +14,9 @@
 #include "field.h"
 #include "http.h"
 #include "json.h"
-#include "jsonesc.h"
 #include "jw.h"
 #include "tpl.h"
+#include "utf8.h"
 
 /* The member a field names in a struct; NULL when the field has none there. */
 #define SLOT(base, at) ((at) > 0 ? (void *)((char *)(base) + (at)-1) : NULL)
