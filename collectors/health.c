@@ -33,7 +33,7 @@ struct target {
 	struct http_req req[CHECK__MAX];
 	bool used[CHECK__MAX];
 	const char *refused[CHECK__MAX]; /* a URL the policy refused, with the reason */
-	char *secrets[CRED__MAX]; /* opened credentials, arena memory */
+	char *secrets[CREDENTIAL__MAX]; /* opened credentials, arena memory */
 };
 
 /* join_url appends path to base (which may end with a slash, or carry a path prefix). */
@@ -52,19 +52,19 @@ join_url(struct arena *a, const char *base, const char *path)
 static void
 load_secrets(struct collect *co, struct target *t)
 {
-	bool unopened[CRED__MAX];
+	bool unopened[CREDENTIAL__MAX];
 
-	if (cred_open_all(co->db, co->a, co->key, t->c->id, t->secrets, unopened) != ERR_OK)
+	if (credential_open_all(co->db, co->a, co->key, t->c->id, t->secrets, unopened) != ERR_OK)
 		return;
-	for (int k = 0; k < CRED__MAX; k++) {
+	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		if (!unopened[k])
 			continue;
 		if (co->key == NULL)
 			log_warn(NULL, "cluster %s has a %s but the key file could not be read", t->c->name,
-			    cred_kind_name((enum cred_kind)k));
+			    credential_kind_name((enum credential_kind)k));
 		else
 			log_warn(NULL, "cluster %s: its %s does not open with the key file", t->c->name,
-			    cred_kind_name((enum cred_kind)k));
+			    credential_kind_name((enum credential_kind)k));
 	}
 }
 
@@ -82,8 +82,8 @@ add_check(struct collect *co, struct target *t, enum check k, const char *base, 
 		return;
 	t->req[k].url = url;
 	t->req[k].bearer = bearer;
-	t->req[k].basic = bearer == NULL && k >= CHECK_PROMETHEUS ? t->secrets[CRED_BASIC_AUTH] : NULL;
-	t->req[k].ca_pem = t->secrets[CRED_CA_BUNDLE];
+	t->req[k].basic = bearer == NULL && k >= CHECK_PROMETHEUS ? t->secrets[CREDENTIAL_BASIC_AUTH] : NULL;
+	t->req[k].ca_pem = t->secrets[CREDENTIAL_CA_BUNDLE];
 	t->req[k].timeout_ms = cfg_int("collect.timeout_ms");
 	t->req[k].max_bytes = (size_t)cfg_int("collect.max_bytes");
 }
@@ -237,12 +237,13 @@ collect_health(struct collect *co)
 
 		t->c = &items[i];
 		load_secrets(co, t);
-		add_check(co, t, CHECK_VERSION, t->c->api_url, "/version", t->secrets[CRED_API_TOKEN]);
-		add_check(co, t, CHECK_READYZ, t->c->api_url, "/readyz?verbose", t->secrets[CRED_API_TOKEN]);
+		add_check(co, t, CHECK_VERSION, t->c->api_url, "/version", t->secrets[CREDENTIAL_API_TOKEN]);
+		add_check(
+		    co, t, CHECK_READYZ, t->c->api_url, "/readyz?verbose", t->secrets[CREDENTIAL_API_TOKEN]);
 		add_check(co, t, CHECK_PROMETHEUS, t->c->prometheus_url, "/-/ready",
-		    t->secrets[CRED_PROMETHEUS_TOKEN]);
+		    t->secrets[CREDENTIAL_PROMETHEUS_TOKEN]);
 		add_check(co, t, CHECK_ALERTMANAGER, t->c->alertmanager_url, "/-/ready",
-		    t->secrets[CRED_ALERTMANAGER_TOKEN]);
+		    t->secrets[CREDENTIAL_ALERTMANAGER_TOKEN]);
 		for (int k = 0; k < CHECK__MAX; k++)
 			if (t->used[k] && t->refused[k] == NULL)
 				all[nreq++] = &t->req[k];

@@ -956,7 +956,7 @@ cmd_keys_rotate(struct ctl *c, int argc, char **argv)
 		goto cleanup;
 	}
 	fresh = secret_key_new();
-	if ((e = cred_rotate(c->db, c->a, old, fresh, &count)) != ERR_OK) {
+	if ((e = credential_rotate(c->db, c->a, old, fresh, &count)) != ERR_OK) {
 		if (e == ERR_INPUT)
 			fprintf(stderr,
 			    "aiopsctl: a credential does not open with the key in %s (key id %s); nothing "
@@ -974,7 +974,7 @@ cmd_keys_rotate(struct ctl *c, int argc, char **argv)
 		failed = path;
 	if (failed != NULL) {
 		fprintf(stderr, "aiopsctl: %s: %s\n", failed, why);
-		if ((e = cred_rotate(c->db, c->a, fresh, old, &back)) == ERR_OK)
+		if ((e = credential_rotate(c->db, c->a, fresh, old, &back)) == ERR_OK)
 			fprintf(stderr,
 			    "aiopsctl: the credentials are sealed with the old key again; %s is unchanged\n",
 			    path);

@@ -649,17 +649,19 @@ res_clusters_new(struct req *r)
 static int
 set_creds(struct req *r, const struct cluster *c)
 {
-	static const char *const labels[CRED__MAX] = { "API server bearer token", "Prometheus bearer token",
-		"Alertmanager bearer token", "Basic auth (user:password)", "CA bundle (PEM)" };
-	bool set[CRED__MAX];
-	enum err e = cred_which(r->w->db, r->a, c->id, set);
+	static const char *const labels[CREDENTIAL__MAX] = { "API server bearer token",
+		"Prometheus bearer token", "Alertmanager bearer token", "Basic auth (user:password)",
+		"CA bundle (PEM)" };
+	bool set[CREDENTIAL__MAX];
+	enum err e = credential_which(r->w->db, r->a, c->id, set);
 
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "list credentials");
-	for (int k = 0; k < CRED__MAX; k++) {
+	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		const char *base = arena_printf(r->a, "Creds.%d", k);
 
-		tpl_set(r->w->tpl, arena_printf(r->a, "%s.kind", base), cred_kind_name((enum cred_kind)k));
+		tpl_set(r->w->tpl, arena_printf(r->a, "%s.kind", base),
+		    credential_kind_name((enum credential_kind)k));
 		tpl_set(r->w->tpl, arena_printf(r->a, "%s.label", base), labels[k]);
 		tpl_set(r->w->tpl, arena_printf(r->a, "%s.set", base), set[k] ? "1" : "0");
 	}
@@ -762,26 +764,26 @@ res_clusters_delete_form(struct req *r)
 
 /* cred_json says which credentials c has: {"api_token": true, ...}; never a value. */
 static json_t *
-cred_json(const bool set[CRED__MAX])
+cred_json(const bool set[CREDENTIAL__MAX])
 {
 	json_t *j = json_object();
 
-	for (int k = 0; k < CRED__MAX; k++)
-		json_object_set_new(j, cred_kind_name((enum cred_kind)k), json_boolean(set[k]));
+	for (int k = 0; k < CREDENTIAL__MAX; k++)
+		json_object_set_new(j, credential_kind_name((enum credential_kind)k), json_boolean(set[k]));
 	return j;
 }
 
 int
 res_clusters_credentials_get(struct req *r)
 {
-	bool set[CRED__MAX];
+	bool set[CREDENTIAL__MAX];
 	struct cluster *c;
 	enum err e;
 	int st;
 
 	if ((st = load_cluster(r, &c)) != 0)
 		return st;
-	if ((e = cred_which(r->w->db, r->a, c->id, set)) != ERR_OK)
+	if ((e = credential_which(r->w->db, r->a, c->id, set)) != ERR_OK)
 		return req_fail_err(r, e, "list credentials");
 	return req_json(r, 200, cred_json(set));
 }
@@ -822,7 +824,8 @@ current_key(struct req *r)
 /* cred_apply stores the changes in want (kind name: value, or NULL to remove) for c, auditing each
  * kind changed by name only. Checks everything before changing anything. */
 static int
-cred_apply(struct req *r, const struct cluster *c, const char *want[CRED__MAX], const bool touch[CRED__MAX])
+cred_apply(struct req *r, const struct cluster *c, const char *want[CREDENTIAL__MAX],
+    const bool touch[CREDENTIAL__MAX])
 {
 	json_t *changed = json_own(r->a, json_array());
 	struct secret_key *key = current_key(r);
@@ -831,19 +834,21 @@ cred_apply(struct req *r, const struct cluster *c, const char *want[CRED__MAX], 
 	if (key == NULL)
 		return req_fail(
 		    r, 503, "credentials cannot be stored: the key file could not be read (see the log)");
-	for (int k = 0; k < CRED__MAX; k++) {
+	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		const char *why;
 
-		if (touch[k] && want[k] != NULL && (why = cred_value_ok((enum cred_kind)k, want[k])) != NULL)
-			return req_fail_field(r, cred_kind_name((enum cred_kind)k), why);
+		if (touch[k] && want[k] != NULL &&
+		    (why = credential_value_ok((enum credential_kind)k, want[k])) != NULL)
+			return req_fail_field(r, credential_kind_name((enum credential_kind)k), why);
 	}
-	for (int k = 0; k < CRED__MAX; k++) {
+	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		if (!touch[k])
 			continue;
-		if ((e = cred_set(r->w->db, r->a, key, c->id, (enum cred_kind)k, want[k])) != ERR_OK)
+		if ((e = credential_set(r->w->db, r->a, key, c->id, (enum credential_kind)k, want[k])) !=
+		    ERR_OK)
 			return req_fail_err(r, e, "store credential");
 		json_array_append_new(changed,
-		    json_pack("{s:s, s:s}", "kind", cred_kind_name((enum cred_kind)k), "change",
+		    json_pack("{s:s, s:s}", "kind", credential_kind_name((enum credential_kind)k), "change",
 			want[k] != NULL ? "set" : "removed"));
 	}
 	if (json_array_size(changed) > 0)
@@ -855,8 +860,8 @@ cred_apply(struct req *r, const struct cluster *c, const char *want[CRED__MAX], 
 int
 res_clusters_credentials_put(struct req *r)
 {
-	const char *want[CRED__MAX] = { 0 };
-	bool touch[CRED__MAX] = { 0 }, set[CRED__MAX];
+	const char *want[CREDENTIAL__MAX] = { 0 };
+	bool touch[CREDENTIAL__MAX] = { 0 }, set[CREDENTIAL__MAX];
 	struct cluster *c;
 	const char *k;
 	json_t *v;
@@ -868,8 +873,8 @@ res_clusters_credentials_put(struct req *r)
 	json_object_foreach (r->json, k, v) {
 		int kind = -1;
 
-		for (int i = 0; i < CRED__MAX; i++)
-			if (strcmp(k, cred_kind_name((enum cred_kind)i)) == 0)
+		for (int i = 0; i < CREDENTIAL__MAX; i++)
+			if (strcmp(k, credential_kind_name((enum credential_kind)i)) == 0)
 				kind = i;
 		if (kind < 0)
 			return req_fail_field(r, k,
@@ -884,7 +889,7 @@ res_clusters_credentials_put(struct req *r)
 		return st;
 	if ((st = cred_apply(r, c, want, touch)) != 0)
 		return st;
-	if ((e = cred_which(r->w->db, r->a, c->id, set)) != ERR_OK)
+	if ((e = credential_which(r->w->db, r->a, c->id, set)) != ERR_OK)
 		return req_fail_err(r, e, "list credentials");
 	return req_json(r, 200, cred_json(set));
 }
@@ -892,16 +897,16 @@ res_clusters_credentials_put(struct req *r)
 int
 res_clusters_credentials_form(struct req *r)
 {
-	const char *want[CRED__MAX] = { 0 };
-	bool touch[CRED__MAX] = { 0 };
+	const char *want[CREDENTIAL__MAX] = { 0 };
+	bool touch[CREDENTIAL__MAX] = { 0 };
 	struct cluster *c;
 	int st;
 
 	if ((st = load_cluster(r, &c)) != 0)
 		return st;
 	/* Each kind: a new value replaces it, the "remove_<kind>" box removes it, empty keeps it. */
-	for (int k = 0; k < CRED__MAX; k++) {
-		const char *name = cred_kind_name((enum cred_kind)k);
+	for (int k = 0; k < CREDENTIAL__MAX; k++) {
+		const char *name = credential_kind_name((enum credential_kind)k);
 		const char *val = kv_get(&r->form, name);
 
 		if (kv_get(&r->form, arena_printf(r->a, "remove_%s", name)) != NULL) {

@@ -9,53 +9,53 @@
 #include "secret.h"
 #include "text.h"
 
-static const char *const kind_names[CRED__MAX] = { "api_token", "prometheus_token", "alertmanager_token",
-	"basic_auth", "ca_bundle" };
+static const char *const kind_names[CREDENTIAL__MAX] = { "api_token", "prometheus_token",
+	"alertmanager_token", "basic_auth", "ca_bundle" };
 
-static const struct db_stmt st_upsert = { "cred_upsert",
+static const struct db_stmt st_upsert = { "credential_upsert",
 	"INSERT INTO cluster_credentials (cluster_id, kind, sealed, key_id) "
 	"SELECT id, $2, $3, $4 FROM clusters WHERE id = $1::uuid "
 	"ON CONFLICT (cluster_id, kind) DO UPDATE SET sealed = EXCLUDED.sealed, key_id = EXCLUDED.key_id, "
 	"updated_at = now()",
 	4 };
-static const struct db_stmt st_delete = { "cred_delete",
+static const struct db_stmt st_delete = { "credential_delete",
 	"DELETE FROM cluster_credentials WHERE cluster_id = $1::uuid AND kind = $2", 2 };
-static const struct db_stmt st_exists = { "cred_cluster_exists", "SELECT 1 FROM clusters WHERE id = $1::uuid",
-	1 };
-static const struct db_stmt st_which = { "cred_which",
+static const struct db_stmt st_exists = { "credential_cluster_exists",
+	"SELECT 1 FROM clusters WHERE id = $1::uuid", 1 };
+static const struct db_stmt st_which = { "credential_which",
 	"SELECT kind FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
-static const struct db_stmt st_get = { "cred_get",
+static const struct db_stmt st_get = { "credential_get",
 	"SELECT kind, sealed FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
-static const struct db_stmt st_all = { "cred_all",
+static const struct db_stmt st_all = { "credential_all",
 	"SELECT cluster_id::text, kind, sealed FROM cluster_credentials FOR UPDATE", 0 };
-static const struct db_stmt st_reseal = { "cred_reseal",
+static const struct db_stmt st_reseal = { "credential_reseal",
 	"UPDATE cluster_credentials SET sealed = $3, key_id = $4 WHERE cluster_id = $1::uuid AND kind = $2",
 	4 };
 
-/* kind_of returns the kind whose stored name is s, or CRED__MAX. */
-static enum cred_kind
+/* kind_of returns the kind whose stored name is s, or CREDENTIAL__MAX. */
+static enum credential_kind
 kind_of(const char *s)
 {
-	for (int k = 0; k < CRED__MAX; k++)
+	for (int k = 0; k < CREDENTIAL__MAX; k++)
 		if (strcmp(s, kind_names[k]) == 0)
-			return (enum cred_kind)k;
-	return CRED__MAX;
+			return (enum credential_kind)k;
+	return CREDENTIAL__MAX;
 }
 
 const char *
-cred_kind_name(enum cred_kind k)
+credential_kind_name(enum credential_kind k)
 {
-	return k >= 0 && k < CRED__MAX ? kind_names[k] : "unknown";
+	return k >= 0 && k < CREDENTIAL__MAX ? kind_names[k] : "unknown";
 }
 
 const char *
-cred_value_ok(enum cred_kind k, const char *v)
+credential_value_ok(enum credential_kind k, const char *v)
 {
 	size_t n = strlen(v);
 
 	if (n == 0)
 		return "empty; to remove a credential, remove it";
-	if (k == CRED_CA_BUNDLE) {
+	if (k == CREDENTIAL_CA_BUNDLE) {
 		if (n > 65536)
 			return "a CA bundle is at most 64 KiB";
 		const char *b = strstr(v, "-----BEGIN CERTIFICATE-----");
@@ -73,14 +73,14 @@ cred_value_ok(enum cred_kind k, const char *v)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)v[i] < 0x20 || v[i] == 0x7F)
 			return "control characters and line breaks are not allowed";
-	if (k == CRED_BASIC_AUTH && (strchr(v, ':') == NULL || v[0] == ':' || v[n - 1] == ':'))
+	if (k == CREDENTIAL_BASIC_AUTH && (strchr(v, ':') == NULL || v[0] == ':' || v[n - 1] == ':'))
 		return "basic auth is written user:password";
 	return NULL;
 }
 
 enum err
-cred_set(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
-    enum cred_kind k, const char *value)
+credential_set(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    enum credential_kind k, const char *value)
 {
 	struct dbres *r;
 	enum err e;
@@ -107,45 +107,45 @@ cred_set(struct db *db, struct arena *a, const struct secret_key *key, const cha
 }
 
 enum err
-cred_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CRED__MAX])
+credential_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CREDENTIAL__MAX])
 {
 	const char *p[1] = { cluster_id };
 	struct dbres *r;
 	enum err e;
 
-	memset(set, 0, sizeof(bool) * CRED__MAX);
+	memset(set, 0, sizeof(bool) * CREDENTIAL__MAX);
 	if (!text_uuid_ok(cluster_id))
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, &st_which, p, a, &r)) != ERR_OK)
 		return e;
 	for (int i = 0; i < dbres_rows(r); i++) {
-		enum cred_kind k = kind_of(dbres_get(r, i, 0));
+		enum credential_kind k = kind_of(dbres_get(r, i, 0));
 
-		if (k != CRED__MAX)
+		if (k != CREDENTIAL__MAX)
 			set[k] = true;
 	}
 	return ERR_OK;
 }
 
 enum err
-cred_open_all(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
-    char *values[CRED__MAX], bool unopened[CRED__MAX])
+credential_open_all(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX])
 {
 	const char *p[1] = { cluster_id };
 	struct dbres *r;
 	enum err e;
 
-	memset(values, 0, sizeof(char *) * CRED__MAX);
-	memset(unopened, 0, sizeof(bool) * CRED__MAX);
+	memset(values, 0, sizeof(char *) * CREDENTIAL__MAX);
+	memset(unopened, 0, sizeof(bool) * CREDENTIAL__MAX);
 	if (!text_uuid_ok(cluster_id))
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, &st_get, p, a, &r)) != ERR_OK)
 		return e;
 	for (int i = 0; i < dbres_rows(r); i++) {
-		enum cred_kind k = kind_of(dbres_get(r, i, 0));
+		enum credential_kind k = kind_of(dbres_get(r, i, 0));
 		size_t n;
 
-		if (k == CRED__MAX)
+		if (k == CREDENTIAL__MAX)
 			continue;
 		if (key == NULL || secret_open(key, a, dbres_get(r, i, 1), &values[k], &n) != ERR_OK) {
 			values[k] = NULL;
@@ -156,7 +156,7 @@ cred_open_all(struct db *db, struct arena *a, const struct secret_key *key, cons
 }
 
 enum err
-cred_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
+credential_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
     const struct secret_key *new_key, int *count)
 {
 	struct dbres *r;

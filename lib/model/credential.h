@@ -10,39 +10,39 @@ struct arena;
 struct db;
 struct secret_key;
 
-enum cred_kind {
-	CRED_API_TOKEN,
-	CRED_PROMETHEUS_TOKEN,
-	CRED_ALERTMANAGER_TOKEN,
-	CRED_BASIC_AUTH,
-	CRED_CA_BUNDLE,
-	CRED__MAX
+enum credential_kind {
+	CREDENTIAL_API_TOKEN,
+	CREDENTIAL_PROMETHEUS_TOKEN,
+	CREDENTIAL_ALERTMANAGER_TOKEN,
+	CREDENTIAL_BASIC_AUTH,
+	CREDENTIAL_CA_BUNDLE,
+	CREDENTIAL__MAX
 };
 
-/* cred_kind_name returns the kind's name as stored and as the API spells it. */
-const char *cred_kind_name(enum cred_kind k);
+/* credential_kind_name returns the kind's name as stored and as the API spells it. */
+const char *credential_kind_name(enum credential_kind k);
 
-/* cred_value_ok returns NULL when value is acceptable for kind, else a reason (size bounds, a
+/* credential_value_ok returns NULL when value is acceptable for kind, else a reason (size bounds, a
  * PEM certificate for a CA bundle, "user:password" for basic auth, no control bytes in tokens). */
-const char *cred_value_ok(enum cred_kind k, const char *value);
+const char *credential_value_ok(enum credential_kind k, const char *value);
 
-/* cred_set seals value under key and stores it as cluster_id's credential of kind; value NULL
+/* credential_set seals value under key and stores it as cluster_id's credential of kind; value NULL
  * removes it. ERR_NOTFOUND when the cluster does not exist. */
-enum err cred_set(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
-    enum cred_kind k, const char *value);
+enum err credential_set(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
+    enum credential_kind k, const char *value);
 
-/* cred_which fills set[] with which kinds cluster_id has. */
-enum err cred_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CRED__MAX]);
+/* credential_which fills set[] with which kinds cluster_id has. */
+enum err credential_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CREDENTIAL__MAX]);
 
-/* cred_open_all opens every credential cluster_id has, with one query: values[k] is kind k in
+/* credential_open_all opens every credential cluster_id has, with one query: values[k] is kind k in
  * the clear (arena memory) or NULL when unset; unopened[k] says kind k is stored but does not open
  * with key (key NULL: none opens). ERR_NOTFOUND for a malformed id. */
-enum err cred_open_all(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
-    char *values[CRED__MAX], bool unopened[CRED__MAX]);
+enum err credential_open_all(struct db *db, struct arena *a, const struct secret_key *key,
+    const char *cluster_id, char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX]);
 
-/* cred_rotate reseals every credential from old_key to new_key in one transaction; *count says
+/* credential_rotate reseals every credential from old_key to new_key in one transaction; *count says
  * how many. ERR_INPUT when a credential does not open with old_key (nothing is changed then). */
-enum err cred_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
+enum err credential_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
     const struct secret_key *new_key, int *count);
 
 #endif

@@ -583,13 +583,13 @@ END_TEST
 
 START_TEST(test_cred_kind_names)
 {
-	static const char *const want[CRED__MAX] = { "api_token", "prometheus_token", "alertmanager_token",
-		"basic_auth", "ca_bundle" };
+	static const char *const want[CREDENTIAL__MAX] = { "api_token", "prometheus_token",
+		"alertmanager_token", "basic_auth", "ca_bundle" };
 
-	for (int k = 0; k < CRED__MAX; k++)
-		ck_assert_str_eq(cred_kind_name((enum cred_kind)k), want[k]);
-	ck_assert_str_eq(cred_kind_name(CRED__MAX), "unknown");
-	ck_assert_str_eq(cred_kind_name((enum cred_kind) - 1), "unknown");
+	for (int k = 0; k < CREDENTIAL__MAX; k++)
+		ck_assert_str_eq(credential_kind_name((enum credential_kind)k), want[k]);
+	ck_assert_str_eq(credential_kind_name(CREDENTIAL__MAX), "unknown");
+	ck_assert_str_eq(credential_kind_name((enum credential_kind) - 1), "unknown");
 }
 END_TEST
 
@@ -598,54 +598,55 @@ END_TEST
 START_TEST(test_cred_value_table)
 {
 	static const struct {
-		enum cred_kind k;
+		enum credential_kind k;
 		const char *v;
 		const char *reason; /* a word of the reason, or NULL for accepted */
 	} cases[] = {
-		{ CRED_API_TOKEN, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", NULL },
-		{ CRED_API_TOKEN, "a token with spaces and ~!@#$%^&*()", NULL },
-		{ CRED_API_TOKEN, "caf\xc3\xa9", NULL },
-		{ CRED_API_TOKEN, "", "empty" },
-		{ CRED_API_TOKEN, "abc\ndef", "control" },
-		{ CRED_API_TOKEN, "abc\r", "control" },
-		{ CRED_API_TOKEN, "\tabc", "control" },
-		{ CRED_API_TOKEN, "abc\x01", "control" },
-		{ CRED_API_TOKEN, "abc\x1b[31m", "control" },
-		{ CRED_API_TOKEN, "abc\x7f", "control" },
-		{ CRED_PROMETHEUS_TOKEN, "prom-token", NULL },
-		{ CRED_PROMETHEUS_TOKEN, "", "empty" },
-		{ CRED_PROMETHEUS_TOKEN, "prom\ntoken", "control" },
-		{ CRED_ALERTMANAGER_TOKEN, "am-token", NULL },
-		{ CRED_ALERTMANAGER_TOKEN, "", "empty" },
-		{ CRED_ALERTMANAGER_TOKEN, "am\x1ftoken", "control" },
-		{ CRED_BASIC_AUTH, "user:password", NULL },
-		{ CRED_BASIC_AUTH, "user:pass:word", NULL },
-		{ CRED_BASIC_AUTH, "userpassword", "user:password" },
-		{ CRED_BASIC_AUTH, ":password", "user:password" },
-		{ CRED_BASIC_AUTH, "user:", "user:password" },
-		{ CRED_CA_BUNDLE, "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n", "PEM" },
-		{ CRED_CA_BUNDLE, PEM "\x1b[2J", "control" },
-		{ CRED_BASIC_AUTH, "", "empty" },
-		{ CRED_BASIC_AUTH, "user:pass\nword", "control" },
-		{ CRED_CA_BUNDLE, PEM, NULL },
-		{ CRED_CA_BUNDLE, PEM PEM, NULL },
-		{ CRED_CA_BUNDLE, "", "empty" },
-		{ CRED_CA_BUNDLE, "MIIBszCCAVmgAwIBAgIUQ==", "PEM" },
-		{ CRED_CA_BUNDLE, "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ==\n", "PEM" },
-		{ CRED_CA_BUNDLE, "MIIBszCCAVmgAwIBAgIUQ==\n-----END CERTIFICATE-----\n", "PEM" },
-		{ CRED_CA_BUNDLE, "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n", "PEM" },
+		{ CREDENTIAL_API_TOKEN, "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln", NULL },
+		{ CREDENTIAL_API_TOKEN, "a token with spaces and ~!@#$%^&*()", NULL },
+		{ CREDENTIAL_API_TOKEN, "caf\xc3\xa9", NULL },
+		{ CREDENTIAL_API_TOKEN, "", "empty" },
+		{ CREDENTIAL_API_TOKEN, "abc\ndef", "control" },
+		{ CREDENTIAL_API_TOKEN, "abc\r", "control" },
+		{ CREDENTIAL_API_TOKEN, "\tabc", "control" },
+		{ CREDENTIAL_API_TOKEN, "abc\x01", "control" },
+		{ CREDENTIAL_API_TOKEN, "abc\x1b[31m", "control" },
+		{ CREDENTIAL_API_TOKEN, "abc\x7f", "control" },
+		{ CREDENTIAL_PROMETHEUS_TOKEN, "prom-token", NULL },
+		{ CREDENTIAL_PROMETHEUS_TOKEN, "", "empty" },
+		{ CREDENTIAL_PROMETHEUS_TOKEN, "prom\ntoken", "control" },
+		{ CREDENTIAL_ALERTMANAGER_TOKEN, "am-token", NULL },
+		{ CREDENTIAL_ALERTMANAGER_TOKEN, "", "empty" },
+		{ CREDENTIAL_ALERTMANAGER_TOKEN, "am\x1ftoken", "control" },
+		{ CREDENTIAL_BASIC_AUTH, "user:password", NULL },
+		{ CREDENTIAL_BASIC_AUTH, "user:pass:word", NULL },
+		{ CREDENTIAL_BASIC_AUTH, "userpassword", "user:password" },
+		{ CREDENTIAL_BASIC_AUTH, ":password", "user:password" },
+		{ CREDENTIAL_BASIC_AUTH, "user:", "user:password" },
+		{ CREDENTIAL_CA_BUNDLE, "-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n", "PEM" },
+		{ CREDENTIAL_CA_BUNDLE, PEM "\x1b[2J", "control" },
+		{ CREDENTIAL_BASIC_AUTH, "", "empty" },
+		{ CREDENTIAL_BASIC_AUTH, "user:pass\nword", "control" },
+		{ CREDENTIAL_CA_BUNDLE, PEM, NULL },
+		{ CREDENTIAL_CA_BUNDLE, PEM PEM, NULL },
+		{ CREDENTIAL_CA_BUNDLE, "", "empty" },
+		{ CREDENTIAL_CA_BUNDLE, "MIIBszCCAVmgAwIBAgIUQ==", "PEM" },
+		{ CREDENTIAL_CA_BUNDLE, "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQ==\n", "PEM" },
+		{ CREDENTIAL_CA_BUNDLE, "MIIBszCCAVmgAwIBAgIUQ==\n-----END CERTIFICATE-----\n", "PEM" },
+		{ CREDENTIAL_CA_BUNDLE, "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n",
+		    "PEM" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const char *why = cred_value_ok(cases[i].k, cases[i].v);
+		const char *why = credential_value_ok(cases[i].k, cases[i].v);
 
 		if (cases[i].reason == NULL)
-			ck_assert_msg(
-			    why == NULL, "case %zu (%s) refused: %s", i, cred_kind_name(cases[i].k), why);
+			ck_assert_msg(why == NULL, "case %zu (%s) refused: %s", i,
+			    credential_kind_name(cases[i].k), why);
 		else
 			ck_assert_msg(why != NULL && strstr(why, cases[i].reason) != NULL,
-			    "case %zu (%s): want a reason with \"%s\", got %s", i, cred_kind_name(cases[i].k),
-			    cases[i].reason, why ? why : "(accepted)");
+			    "case %zu (%s): want a reason with \"%s\", got %s", i,
+			    credential_kind_name(cases[i].k), cases[i].reason, why ? why : "(accepted)");
 	}
 }
 END_TEST
@@ -654,17 +655,18 @@ START_TEST(test_cred_value_sizes)
 {
 	struct arena *a = arena_new();
 
-	for (int k = 0; k < CRED__MAX; k++) {
+	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		char *at, *over;
 
-		if (k == CRED_CA_BUNDLE)
+		if (k == CREDENTIAL_CA_BUNDLE)
 			continue;
 		at = repeat(a, "user:pass", 8192);
 		over = repeat(a, "user:pass", 8193);
-		ck_assert_msg(cred_value_ok((enum cred_kind)k, at) == NULL, "%s at 8192", cred_kind_name(k));
-		ck_assert_msg(
-		    cred_value_ok((enum cred_kind)k, over) != NULL, "%s at 8193", cred_kind_name(k));
-		ck_assert_ptr_nonnull(strstr(cred_value_ok((enum cred_kind)k, over), "8192"));
+		ck_assert_msg(credential_value_ok((enum credential_kind)k, at) == NULL, "%s at 8192",
+		    credential_kind_name(k));
+		ck_assert_msg(credential_value_ok((enum credential_kind)k, over) != NULL, "%s at 8193",
+		    credential_kind_name(k));
+		ck_assert_ptr_nonnull(strstr(credential_value_ok((enum credential_kind)k, over), "8192"));
 	}
 	{
 		/* A bundle is PEM text of at most 64 KiB. */
@@ -679,12 +681,12 @@ START_TEST(test_cred_value_sizes)
 		buf_adds(b, PEM);
 		at = arena_strdup(a, buf_cstr(b));
 		ck_assert_uint_eq(strlen(at), 65536);
-		ck_assert_ptr_null(cred_value_ok(CRED_CA_BUNDLE, at));
+		ck_assert_ptr_null(credential_value_ok(CREDENTIAL_CA_BUNDLE, at));
 		over = arena_printf(a, "%s\n", at);
-		ck_assert_ptr_nonnull(cred_value_ok(CRED_CA_BUNDLE, over));
-		ck_assert_ptr_nonnull(strstr(cred_value_ok(CRED_CA_BUNDLE, over), "64 KiB"));
+		ck_assert_ptr_nonnull(credential_value_ok(CREDENTIAL_CA_BUNDLE, over));
+		ck_assert_ptr_nonnull(strstr(credential_value_ok(CREDENTIAL_CA_BUNDLE, over), "64 KiB"));
 		/* Larger than a token may be, which a bundle may. */
-		ck_assert_ptr_nonnull(cred_value_ok(CRED_API_TOKEN, at));
+		ck_assert_ptr_nonnull(credential_value_ok(CREDENTIAL_API_TOKEN, at));
 	}
 	arena_free(a);
 }
