@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
 #include "arena.h"
 #include "cfg.h"
 #include "collect.h"
+#include "collector.h"
 #include "db.h"
 #include "log.h"
 #include "rds.h"
@@ -94,6 +96,33 @@ parse_options(int argc, char **argv, const char *optstring, const char **config,
 	return -1;
 }
 
+/* now_s is the wall-clock time in seconds. */
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* run_recorded runs one pass and keeps its time and outcome in collector_runs, which /metrics
+ * shows; a pass that cannot be recorded is logged and keeps its own exit status. */
+static int
+run_recorded(struct collect *co, const char *name, int (*run)(struct collect *co))
+{
+	struct collector_run rec = { .collector = name,
+		.shard = arena_printf(co->a, "%d/%d", co->shard, co->nshards),
+		.started = now_s() };
+	int rc = run(co);
+
+	rec.finished = now_s();
+	rec.ok = rc == 0;
+	if (collector_run_record(co->db, co->a, &rec) != ERR_OK)
+		log_warn(NULL, "%s: cannot record the pass: %s", name, db_error(co->db));
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -157,7 +186,7 @@ main(int argc, char **argv)
 			    co.shard, co.nshards);
 			rc = 0;
 		} else
-			rc = commands[k].run(&co);
+			rc = run_recorded(&co, cmdname, commands[k].run);
 	}
 	secret_key_free(co.key);
 	rds_close(co.rds);

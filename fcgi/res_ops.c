@@ -1,8 +1,14 @@
 /* res_ops.c: what operators and orchestrators ask of the process: alive, ready, metrics. */
 #include "config.h"
 
+#include <jansson.h>
+
+#include "arena.h"
 #include "buf.h"
+#include "cluster.h"
+#include "collector.h"
 #include "db.h"
+#include "json.h"
 #include "metrics.h"
 #include "rds.h"
 #include "req.h"
@@ -31,11 +37,89 @@ res_ops_ready(struct req *r)
 		rde == ERR_OK ? "ok" : "unreachable", "down", down));
 }
 
+/* label_value appends s as a Prometheus label value: backslash, quote and newline escaped. */
+static void
+label_value(struct buf *b, const char *s)
+{
+	buf_addc(b, '"');
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			buf_addc(b, '\\');
+		if (*s == '\n')
+			buf_adds(b, "\\n");
+		else
+			buf_addc(b, *s);
+	}
+	buf_addc(b, '"');
+}
+
+/* gauge_family writes a gauge with one label from the counts in obj ({"value": n, ...}). */
+static void
+gauge_family(struct buf *b, const char *name, const char *help, const char *label, json_t *obj)
+{
+	const char *k;
+	json_t *v;
+
+	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	json_object_foreach (obj, k, v) {
+		buf_printf(b, "%s{%s=", name, label);
+		label_value(b, k);
+		buf_printf(b, "} %lld\n", (long long)json_integer_value(v));
+	}
+}
+
+/* product_metrics writes what the console knows of the fleet and of its own collectors, so that
+ * Prometheus can alert on the console itself; aiops_register_up says whether it could be read. */
+static void
+product_metrics(struct req *r, struct buf *b)
+{
+	static const char *const fams[][2] = {
+		{ "aiops_collector_last_run_timestamp_seconds", "When the collector's last pass ended." },
+		{ "aiops_collector_last_run_duration_seconds", "How long the collector's last pass took." },
+		{ "aiops_collector_last_run_success", "1 when the collector's last pass succeeded." },
+	};
+	struct collector_run *runs;
+	json_t *s;
+	int n, ok;
+
+	ok = cluster_summary(r->w->db, r->a, &s) == ERR_OK;
+	if (ok) {
+		json_own(r->a, s);
+		ok = collector_runs_list(r->w->db, r->a, &runs, &n) == ERR_OK;
+	}
+	buf_printf(b,
+	    "# HELP aiops_register_up 1 when the register (PostgreSQL) answered for these metrics.\n"
+	    "# TYPE aiops_register_up gauge\naiops_register_up %d\n",
+	    ok);
+	if (!ok)
+		return;
+	gauge_family(b, "aiops_clusters", "Clusters in the register by status.", "status",
+	    json_object_get(s, "by_status"));
+	gauge_family(b, "aiops_clusters_by_environment", "Clusters in the register by environment.",
+	    "environment", json_object_get(s, "by_environment"));
+	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
+		buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", fams[f][0], fams[f][1], fams[f][0]);
+		for (int i = 0; i < n; i++) {
+			buf_printf(b, "%s{collector=", fams[f][0]);
+			label_value(b, runs[i].collector);
+			buf_adds(b, ",shard=");
+			label_value(b, runs[i].shard);
+			if (f == 0)
+				buf_printf(b, "} %.3f\n", runs[i].finished);
+			else if (f == 1)
+				buf_printf(b, "} %.3f\n", runs[i].finished - runs[i].started);
+			else
+				buf_printf(b, "} %d\n", runs[i].ok);
+		}
+	}
+}
+
 int
 res_ops_metrics(struct req *r)
 {
 	r->body.len = 0;
 	metrics_write(&r->body);
+	product_metrics(r, &r->body);
 	r->ctype = "text/plain; version=0.0.4; charset=utf-8";
 	r->body_set = true;
 	return 200;

@@ -157,5 +157,23 @@ section "the dashboard sees it"
 AUTH=token get /api/v1/fleet/summary
 assert_json '.by_status == {"ready": 4, "degraded": 2, "unreachable": 3, "unknown": 0}' "the fleet summary counts what the collector found"
 
+section "the console's own metrics: the fleet and the collectors' passes"
+AUTH= get /metrics
+assert_status 200 "/metrics answers"
+printf '%s\n' "$BODY" >"$SCRATCH/product-metrics"
+if out=$(promtool check metrics <"$SCRATCH/product-metrics" 2>&1); then
+	pass "promtool check metrics accepts /metrics with the product's own metrics"
+else
+	fail "promtool check metrics accepts /metrics with the product's own metrics" "$out"
+fi
+check "clusters by status" grep -qx 'aiops_clusters{status="unreachable"} 3' "$SCRATCH/product-metrics"
+check "clusters by environment" grep -q '^aiops_clusters_by_environment{environment="[a-z]*"} [0-9]' "$SCRATCH/product-metrics"
+check "the register answered" grep -qx 'aiops_register_up 1' "$SCRATCH/product-metrics"
+check "each shard's last pass, and its outcome" grep -qx 'aiops_collector_last_run_success{collector="health",shard="2/2"} 1' "$SCRATCH/product-metrics"
+last=$(sed -n 's/^aiops_collector_last_run_timestamp_seconds{collector="health",shard="1\/2"} \([0-9.]*\)$/\1/p' "$SCRATCH/product-metrics")
+age=$(awk -v t="${last:-0}" -v now="$(date +%s)" 'BEGIN { printf "%d", now - t }')
+check "the last pass's time is when it ran (${age} s ago)" test "${last:-0}" != 0 -a "$age" -ge 0 -a "$age" -lt 120
+check "and how long it took" grep -q '^aiops_collector_last_run_duration_seconds{collector="health",shard="1/1"} [0-9.]*$' "$SCRATCH/product-metrics"
+
 kill "$fake_pid" 2>/dev/null
 wait "$fake_pid" 2>/dev/null
