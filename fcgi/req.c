@@ -21,6 +21,7 @@
 #include "log.h"
 #include "req.h"
 #include "route.h"
+#include "status.h"
 #include "tpl.h"
 #include "url.h"
 
@@ -337,52 +338,6 @@ req_etag(struct req *r, const char *etag)
 	return 0;
 }
 
-const char *
-req_status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 201: return "Created";
-	case 204: return "No Content";
-	case 303: return "See Other";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 409: return "Conflict";
-	case 413: return "Payload Too Large";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Content";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	default: return "Unknown";
-	}
-}
-
-static const char *
-error_code(int status)
-{
-	switch (status) {
-	case 400: return "bad_request";
-	case 401: return "unauthorized";
-	case 403: return "forbidden";
-	case 404: return "not_found";
-	case 405: return "method_not_allowed";
-	case 409: return "conflict";
-	case 413: return "payload_too_large";
-	case 415: return "unsupported_media_type";
-	case 422: return "invalid";
-	case 429: return "too_many_requests";
-	case 502: return "upstream_failed";
-	case 503: return "unavailable";
-	default: return "internal";
-	}
-}
-
 /* render_error makes the body for a failed request: the JSON error shape or the error page. */
 static void
 render_error(struct req *r)
@@ -393,7 +348,7 @@ render_error(struct req *r)
 							   : "something went wrong on our side";
 
 	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
-		json_t *e = json_pack("{s:s, s:s, s:s}", "code", error_code(status), "message", msg,
+		json_t *e = json_pack("{s:s, s:s, s:s}", "code", status_code_name(status), "message", msg,
 		    "request_id", r->request_id);
 
 		if (r->error_fields != NULL)
@@ -403,12 +358,12 @@ render_error(struct req *r)
 	}
 	tpl_reset(r->w->tpl);
 	tpl_set_int(r->w->tpl, "Error.Status", status);
-	tpl_set(r->w->tpl, "Error.Reason", req_status_text(status));
+	tpl_set(r->w->tpl, "Error.Reason", status_text(status));
 	tpl_set(r->w->tpl, "Error.Message", msg);
-	if (req_page(r, status, "error", req_status_text(status)) != status) {
+	if (req_page(r, status, "error", status_text(status)) != status) {
 		/* The page itself failed: fall back to plain text, never to nothing. */
 		r->body.len = 0;
-		buf_printf(&r->body, "%d %s\n", status, req_status_text(status));
+		buf_printf(&r->body, "%d %s\n", status, status_text(status));
 		r->ctype = "text/plain; charset=utf-8";
 		r->status = status;
 	}
@@ -521,7 +476,7 @@ req_finish(struct req *r)
 
 	if (r->status >= 400 && !r->body_set)
 		render_error(r);
-	buf_printf(&h, "Status: %d %s\r\n", r->status, req_status_text(r->status));
+	buf_printf(&h, "Status: %d %s\r\n", r->status, status_text(r->status));
 	if (r->status != 304 && r->status != 204 && r->status != 303) {
 		buf_printf(
 		    &h, "Content-Type: %s\r\n", r->ctype != NULL ? r->ctype : "text/plain; charset=utf-8");

@@ -112,9 +112,6 @@ void req_begin(struct req *r, char **env);
  * client went away. */
 int req_finish(struct req *r);
 
-/* req_status_text returns the reason phrase of status. */
-const char *req_status_text(int status);
-
 /* req_changes_state says whether r may change something: any method but GET and HEAD. */
 bool req_changes_state(const struct req *r);
 

@@ -20,6 +20,7 @@
 #include "log.h"
 #include "req.h"
 #include "sse.h"
+#include "status.h"
 #include "sub.h"
 
 #define PUMP_LOW 32768 /* refill a client's output once it drains to this */
@@ -83,43 +84,6 @@ user_id_ok(const char *s)
 	return n > 0 && n <= USER_ID_MAX;
 }
 
-/* status_text is the reason phrase of the statuses this daemon answers with. */
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 426: return "Upgrade Required";
-	case 431: return "Request Header Fields Too Large";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Internal Server Error";
-	}
-}
-
-/* error_code is the "code" of the error shape, the same words aiops-fcgi uses. */
-static const char *
-error_code(int status)
-{
-	switch (status) {
-	case 400: return "bad_request";
-	case 401: return "unauthorized";
-	case 403: return "forbidden";
-	case 404: return "not_found";
-	case 405: return "method_not_allowed";
-	case 426: return "upgrade_required";
-	case 431: return "headers_too_large";
-	case 503: return "unavailable";
-	case 505: return "http_version";
-	default: return "internal";
-	}
-}
-
 /* http_head starts every response but the WebSocket 101: the status line, the headers all answers
  * carry, then extra (whole header lines, may be NULL) and the blank line. Every answer closes the
  * connection once sent: a stream ends with it, and nginx does not keep upstream connections here. */
@@ -162,7 +126,7 @@ http_error(struct client *c, const char *rid, int status, const char *message, c
 	jw_key(&w, "error");
 	jw_object(&w);
 	jw_key(&w, "code");
-	jw_string(&w, error_code(status));
+	jw_string(&w, status_code_name(status));
 	jw_key(&w, "message");
 	jw_string(&w, message);
 	jw_key(&w, "request_id");
