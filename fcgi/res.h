@@ -9,6 +9,9 @@ int res_ops_health(struct req *r);
 int res_ops_ready(struct req *r);
 int res_ops_metrics(struct req *r);
 
+/* res_apidoc.c: the API reference page, from the OpenAPI document. */
+int res_apidoc_page(struct req *r);
+
 /* res_home.c: the fleet dashboard. */
 int res_home(struct req *r);
 

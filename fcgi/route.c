@@ -71,6 +71,8 @@ static const struct route routes[] = {
 	ROUTE("POST", "/admin/users/{id}", res_admin_users_update_form, ROLE_ADMIN, H | RF_BODY_FORM),
 	ROUTE("GET", "/admin/audit", res_admin_audit_page, ROLE_ADMIN, H),
 
+	ROUTE("GET", "/docs/api", res_apidoc_page, ROLE_VIEWER, H),
+
 	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),
 	ROUTE_CACHED("/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J, CLUSTERS),
 	ROUTE("POST", "/api/v1/clusters", res_clusters_create, ROLE_ADMIN, J | RF_BODY_JSON),

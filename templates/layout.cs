@@ -32,6 +32,6 @@
 <?cs if:Page.Flash ?><div class="flash" role="status"><?cs var:Page.Flash ?></div><?cs /if ?>
 <?cs # Page.Body is the page's own rendering, already escaped by its template. ?><?cs uvar:Page.Body ?>
 </main>
-<footer class="footer">AIOps NextGen · request <code><?cs var:Page.RequestId ?></code></footer>
+<footer class="footer">AIOps NextGen · <a href="/docs/api">API reference</a> · request <code><?cs var:Page.RequestId ?></code></footer>
 </body>
 </html>

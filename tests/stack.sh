@@ -95,6 +95,7 @@ server {
   socket = $dir/aiops.sock
   workers = ${AIOPS_WORKERS:-4}
   templates = $ROOT/templates
+  openapi = $ROOT/static/openapi.json
   drain_seconds = 20
 }
 db.conninfo = host=$pg/sock dbname=aiops user=aiops

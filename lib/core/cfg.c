@@ -24,6 +24,8 @@ static const struct cfg_key cfg_keys[] = {
 	{ "server.backlog", "AIOPS_BACKLOG", "256", "listen backlog of the socket", 1 },
 	{ "server.templates", "AIOPS_TEMPLATES", PKGDATADIR "/templates", "folder of ClearSilver templates",
 	    0 },
+	{ "server.openapi", "AIOPS_OPENAPI", PKGDATADIR "/static/openapi.json",
+	    "the OpenAPI document the API reference page is rendered from", 0 },
 	{ "server.max_body", "AIOPS_MAX_BODY", "1048576", "largest request body accepted, bytes", 1 },
 	{ "server.json_depth", "AIOPS_JSON_DEPTH", "32", "deepest JSON nesting accepted", 1 },
 	{ "server.cache", "AIOPS_CACHE", "1",

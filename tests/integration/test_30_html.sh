@@ -162,3 +162,17 @@ get /api/v1/clusters/00000000-0000-4000-8000-000000000000
 assert_error 404 not_found "the 404 of an /api/ route is JSON"
 get /api/v1/no/such/thing
 assert_error 404 not_found "the 404 of an unknown /api/ path is JSON"
+
+section "the API reference page, from the OpenAPI document"
+AUTH=session get /docs/api
+assert_status 200 "the API reference answers a logged-in browser"
+assert_header Content-Type '^text/html' "it is a page"
+assert_body_has '<code class="api-path">/api/v1/clusters/{id}</code>' "it lists the cluster operations"
+assert_body_has 'id="op-streamEvents"' "it describes /events"
+assert_body_has 'served by aiops-sse' "and says the push daemon serves it"
+assert_body_has 'id="schema-Cluster"' "it lists the schemas"
+n_doc=$(jq '[.paths[] | keys[] | select(. != "parameters")] | length' "$ROOT/static/openapi.json")
+n_page=$(grep -o 'class="card api-op" id="op-' "$BODY_FILE" | wc -l)
+assert_eq "$n_page" "$n_doc" "every operation of the document is on the page"
+AUTH=anon get /docs/api
+assert_status 303 "anonymous visitors are sent to log in"
