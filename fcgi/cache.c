@@ -95,9 +95,8 @@ cache_get(struct cache *c, const char *key, const char *version, struct cache_hi
 	return true;
 }
 
-/* body_hash mixes eight bytes a step in four independent lanes, so that the multiplications
- * overlap instead of waiting on each other: an ETag over a 100 KB page must not cost more than
- * the page. Not for security, only to tell versions of our own output apart. */
+/* body_hash mixes eight bytes a step in four independent lanes. Not for security, only to tell
+ * versions of our own output apart. */
 static uint64_t
 body_hash(const char *s, size_t n)
 {

@@ -22,8 +22,7 @@ plain_mask(uint64_t x)
 }
 
 /* plain_run returns how many bytes from s (n in all) stand for themselves in a JSON string:
- * printable ASCII other than '"' and '\\'. Eight at a time: this loop is most of the cost of a
- * JSON list, and nearly every byte of one is plain. */
+ * printable ASCII other than '"' and '\\', tested eight at a time. */
 static size_t
 plain_run(const unsigned char *s, size_t n)
 {

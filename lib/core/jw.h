@@ -28,8 +28,8 @@ void jw_end_array(struct jw *w);
 void jw_key(struct jw *w, const char *k);
 
 /* jw_key_plain is jw_key for a name of n bytes that needs no escaping: printable ASCII without
- * '"' or '\\', in practice the literal member names of our own API (see JW_KEY). A list writes
- * twenty names per row, and escaping them cost a third of writing it. */
+ * '"' or '\\', in practice the literal member names of our own API (see JW_KEY). The caller
+ * vouches for the name: it is written as it is. */
 void jw_key_plain(struct jw *w, const char *k, size_t n);
 #define JW_KEY(w, lit) jw_key_plain((w), "" lit "", sizeof(lit) - 1)
 

@@ -39,9 +39,8 @@ struct tpl_node *tpl_node_child(struct tpl_node *n, const char *path);
 void tpl_node_set(struct tpl_node *n, const char *name, const char *value);
 
 /* Rows of a list page, built in arena memory: no path to parse, no copy and no malloc per value,
- * and nothing for ClearSilver to free. A 100-row page sets 1,500 values; through tpl_set and
- * tpl_node_set that was a third of the request. Valid until tpl_reset or until the arena goes,
- * whichever comes first; never give tpl_set or tpl_rows a path below them. */
+ * and nothing for ClearSilver to free (the values stay the caller's). Valid until tpl_reset or
+ * until the arena goes, whichever comes first; never give tpl_set or tpl_rows a path below them. */
 struct tpl_row;
 struct arena;
 
