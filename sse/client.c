@@ -16,9 +16,9 @@
 #include "arena.h"
 #include "buf.h"
 #include "feed.h"
+#include "head.h"
 #include "jw.h"
 #include "log.h"
-#include "req.h"
 #include "sse.h"
 #include "status.h"
 #include "sub.h"
@@ -59,7 +59,7 @@ request_id(const struct client *c)
 
 /* set_user keeps the user id and the request id (for log lines) in one small allocation. */
 static void
-set_user(struct client *c, const struct req *r)
+set_user(struct client *c, const struct head *r)
 {
 	const char *uid = r->user_id != NULL ? r->user_id : "";
 	const char *rid = r->request_id != NULL && strlen(r->request_id) <= 64 ? r->request_id : "";
@@ -143,7 +143,7 @@ http_error(struct client *c, const char *rid, int status, const char *message, c
 
 /* health_page: GET /health, the process is up (Redis may not be: see the metrics). */
 static int
-health_page(struct client *c, struct req *r, const char **why)
+health_page(struct client *c, struct head *r, const char **why)
 {
 	http_respond(c, 200, "text/plain; charset=utf-8", NULL, "ok\n", 3);
 	return 0;
@@ -158,7 +158,7 @@ metric(struct buf *b, const char *name, const char *type, const char *help, unsi
 
 /* metrics_page: GET /metrics in the Prometheus text format. */
 static int
-metrics_page(struct client *c, struct req *r, const char **why)
+metrics_page(struct client *c, struct head *r, const char **why)
 {
 	const struct daemon *d = c->d;
 	const struct sse_metrics *m = &d->m;
@@ -212,14 +212,14 @@ sub_csv(struct sub **s, enum sub_dim dim, char *v)
 
 /* events_open: GET /events[?types=A,B][&clusters=X,Y][&last_event_id=ID], an EventSource. */
 static int
-events_open(struct client *c, struct req *r, const char **why)
+events_open(struct client *c, struct head *r, const char **why)
 {
 	struct sub *sub = NULL;
 	const char *last = r->last_event_id != NULL && *r->last_event_id != '\0' ? r->last_event_id : NULL;
 	char *q = r->query, *k, *v;
 	int got;
 
-	while ((got = req_query_next(&q, &k, &v)) == 1) {
+	while ((got = head_query_next(&q, &k, &v)) == 1) {
 		enum err e = ERR_OK;
 
 		if (strcmp(k, "types") == 0)
@@ -242,7 +242,7 @@ events_open(struct client *c, struct req *r, const char **why)
 		return 400;
 	}
 	c->sub = sub;
-	evbuffer_drain(bufferevent_get_input(c->bev), REQ_HEAD_MAX * 2); /* nothing more is read */
+	evbuffer_drain(bufferevent_get_input(c->bev), HEAD_MAX * 2); /* nothing more is read */
 	http_head(c, 200,
 	    "Content-Type: text/event-stream\r\n"
 	    "Cache-Control: no-cache\r\n"
@@ -257,7 +257,7 @@ events_open(struct client *c, struct req *r, const char **why)
 
 /* ws_route: GET /ws, the WebSocket upgrade (426 carries the version this daemon speaks). */
 static int
-ws_route(struct client *c, struct req *r, const char **why)
+ws_route(struct client *c, struct head *r, const char **why)
 {
 	int st = ws_handshake_check(c->d, r);
 
@@ -278,7 +278,7 @@ ws_route(struct client *c, struct req *r, const char **why)
 /* THE route table. The dispatcher answers 404, 405, 401 and 503 before a handler runs. */
 static const struct route {
 	const char *path;
-	int (*handler)(struct client *c, struct req *r, const char **why);
+	int (*handler)(struct client *c, struct head *r, const char **why);
 	bool identity; /* X-Aiops-User-Id required: nginx sets it after /auth/check */
 	bool stream; /* a long-lived connection, counted against sse.max_clients */
 } routes[] = {
@@ -290,7 +290,7 @@ static const struct route {
 
 /* dispatch finds the route and answers what no handler should repeat: 404, 405, 401, 503. */
 static void
-dispatch(struct client *c, struct req *r)
+dispatch(struct client *c, struct head *r)
 {
 	struct daemon *d = c->d;
 	const struct route *rt = NULL;
@@ -323,41 +323,26 @@ dispatch(struct client *c, struct req *r)
 	http_error(c, r->request_id, st, why, NULL);
 }
 
-/* head_end returns the length of the request head in s (through its blank line), or 0. */
-static size_t
-head_end(const char *s, size_t n)
-{
-	for (size_t i = 0; i + 1 < n; i++) {
-		if (s[i] != '\n')
-			continue;
-		if (s[i + 1] == '\n')
-			return i + 2;
-		if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
-			return i + 3;
-	}
-	return 0;
-}
-
-/* read_head waits for the whole request head (at most REQ_HEAD_MAX bytes), parses it and
+/* read_head waits for the whole request head (at most HEAD_MAX bytes), parses it and
  * dispatches; what follows the head stays in the input (WebSocket frames sent early). */
 static void
 read_head(struct client *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
-	char head[REQ_HEAD_MAX + 1];
-	size_t have = evbuffer_get_length(in), n = have < REQ_HEAD_MAX ? have : REQ_HEAD_MAX, end;
-	struct req r;
+	char head[HEAD_MAX + 1];
+	size_t have = evbuffer_get_length(in), n = have < HEAD_MAX ? have : HEAD_MAX, end;
+	struct head r;
 	int st;
 
 	if (evbuffer_copyout(in, head, n) != (ev_ssize_t)n)
 		n = 0;
-	if ((end = head_end(head, n)) == 0) {
-		if (have >= REQ_HEAD_MAX)
+	if ((end = head_length(head, n)) == 0) {
+		if (have >= HEAD_MAX)
 			http_error(c, NULL, 431, "the request head is larger than 8 KiB", NULL);
 		return;
 	}
 	evbuffer_drain(in, end);
-	if ((st = req_parse(head, end, &r)) != 0) {
+	if ((st = head_parse(head, end, &r)) != 0) {
 		http_error(c, NULL, st,
 		    st == 505 ? "only HTTP/1.0 and HTTP/1.1 are spoken here"
 			      : "the request head is malformed",

@@ -15,7 +15,7 @@ struct event_base;
 struct evconnlistener;
 struct feed;
 struct replay;
-struct req;
+struct head;
 struct sub;
 struct wslay_event_context;
 
@@ -121,10 +121,10 @@ void client_replay_done(struct replay *r, enum replay_result res, struct ev **ev
 
 /* ws_handshake_check checks the upgrade request (RFC 6455 §4.2.1) and the Origin; returns 0 or the
  * HTTP status to refuse it with (400 not an upgrade, 426 another version, 403 a foreign Origin). */
-int ws_handshake_check(struct daemon *d, const struct req *r);
+int ws_handshake_check(struct daemon *d, const struct head *r);
 
 /* ws_open answers 101 and turns c into a WebSocket client. */
-void ws_open(struct client *c, const struct req *r);
+void ws_open(struct client *c, const struct head *r);
 
 /* ws_read feeds the whole frames waiting in c's input to the parser and acts on the messages. */
 void ws_read(struct client *c);

@@ -17,9 +17,9 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "head.h"
 #include "jw.h"
 #include "log.h"
-#include "req.h"
 #include "sse.h"
 #include "sub.h"
 
@@ -99,7 +99,7 @@ key_ok(const char *k)
 
 /* origin_ok: no Origin (not a browser), one listed in sse.origins, or the request's own host. */
 static bool
-origin_ok(const struct daemon *d, const struct req *r)
+origin_ok(const struct daemon *d, const struct head *r)
 {
 	const char *o = r->origin, *authority;
 
@@ -118,10 +118,10 @@ origin_ok(const struct daemon *d, const struct req *r)
 }
 
 int
-ws_handshake_check(struct daemon *d, const struct req *r)
+ws_handshake_check(struct daemon *d, const struct head *r)
 {
-	if (r->upgrade == NULL || !req_token_has(r->upgrade, "websocket") || r->connection == NULL ||
-	    !req_token_has(r->connection, "upgrade") || r->ws_key == NULL || !key_ok(r->ws_key))
+	if (r->upgrade == NULL || !head_token_has(r->upgrade, "websocket") || r->connection == NULL ||
+	    !head_token_has(r->connection, "upgrade") || r->ws_key == NULL || !key_ok(r->ws_key))
 		return 400;
 	if (r->ws_version == NULL || strcmp(r->ws_version, "13") != 0)
 		return 426;
@@ -131,7 +131,7 @@ ws_handshake_check(struct daemon *d, const struct req *r)
 }
 
 void
-ws_open(struct client *c, const struct req *r)
+ws_open(struct client *c, const struct head *r)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;

@@ -1,4 +1,4 @@
-/* check_sse.c: the push daemon: the request head parser, query pairs and token lists (req),
+/* check_sse.c: the push daemon: the request head parser, query pairs and token lists (head),
  * subscription sets (sub), stream ids and event rendering (hub), and the connections (client.c and
  * ws.c) driven through socketpairs and a real event loop, with the Redis side (feed.c) stood in. */
 #include "config.h"
@@ -21,34 +21,34 @@
 
 #include "buf.h"
 #include "feed.h"
+#include "head.h"
 #include "hub.h"
 #include "log.h"
-#include "req.h"
 #include "sse.h"
 #include "sub.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-/* parse copies head into a fresh buffer with one spare byte (req_parse writes s[n]) and parses it.
+/* parse copies head into a fresh buffer with one spare byte (head_parse writes s[n]) and parses it.
  * The caller frees *buf. */
 static int
-parse(const char *head, size_t n, struct req *r, char **buf)
+parse(const char *head, size_t n, struct head *r, char **buf)
 {
 	*buf = malloc(n + 1);
 	ck_assert_ptr_nonnull(*buf);
 	memcpy(*buf, head, n);
-	return req_parse(*buf, n, r);
+	return head_parse(*buf, n, r);
 }
 
 static int
-parse_str(const char *head, struct req *r, char **buf)
+parse_str(const char *head, struct head *r, char **buf)
 {
 	return parse(head, strlen(head), r, buf);
 }
 
-/* ---- req_parse ---- */
+/* ---- head_parse ---- */
 
-START_TEST(test_req_parse_fields)
+START_TEST(test_head_parse_fields)
 {
 	static const char head[] = "GET /events?types=A,B&x=1 HTTP/1.1\r\n"
 				   "Host: sse.example\r\n"
@@ -62,7 +62,7 @@ START_TEST(test_req_parse_fields)
 				   "Sec-WebSocket-Version: 13\r\n"
 				   "Accept: text/event-stream\r\n"
 				   "\r\n";
-	struct req r;
+	struct head r;
 	char *buf;
 
 	ck_assert_int_eq(parse_str(head, &r, &buf), 0);
@@ -86,9 +86,9 @@ START_TEST(test_req_parse_fields)
 }
 END_TEST
 
-START_TEST(test_req_parse_minimal)
+START_TEST(test_head_parse_minimal)
 {
-	struct req r;
+	struct head r;
 	char *buf;
 
 	/* No query, no headers kept: every field NULL. Bare LF line ends are accepted. */
@@ -126,7 +126,7 @@ START_TEST(test_req_parse_minimal)
 }
 END_TEST
 
-START_TEST(test_req_parse_status_table)
+START_TEST(test_head_parse_status_table)
 {
 	static const struct {
 		const char *head;
@@ -194,7 +194,7 @@ START_TEST(test_req_parse_status_table)
 	};
 
 	for (size_t i = 0; i < N(cases); i++) {
-		struct req r;
+		struct head r;
 		char *buf;
 		int st = parse_str(cases[i].head, &r, &buf);
 
@@ -206,11 +206,11 @@ START_TEST(test_req_parse_status_table)
 END_TEST
 
 /* A NUL byte inside the n bytes is refused; only the n bytes are read, not up to a NUL. */
-START_TEST(test_req_parse_nul_and_length)
+START_TEST(test_head_parse_nul_and_length)
 {
 	static const char nul[] = "GET / HTTP/1.1\r\nHost: a\0b\r\n\r\n";
 	static const char two[] = "GET /one HTTP/1.1\r\n\r\nGET /two HTTP/1.1\r\n\r\n";
-	struct req r;
+	struct head r;
 	char *buf;
 
 	ck_assert_int_eq(parse(nul, sizeof(nul) - 1, &r, &buf), 400);
@@ -225,27 +225,27 @@ START_TEST(test_req_parse_nul_and_length)
 }
 END_TEST
 
-/* A head of REQ_HEAD_MAX bytes with a long value parses; the value is kept whole. */
-START_TEST(test_req_parse_big_head)
+/* A head of HEAD_MAX bytes with a long value parses; the value is kept whole. */
+START_TEST(test_head_parse_big_head)
 {
 	static const char pre[] = "GET / HTTP/1.1\r\nX-Request-ID: ";
-	size_t n = REQ_HEAD_MAX, vlen = n - (sizeof(pre) - 1) - 4;
+	size_t n = HEAD_MAX, vlen = n - (sizeof(pre) - 1) - 4;
 	char *head = malloc(n + 1), *v;
-	struct req r;
+	struct head r;
 
 	memcpy(head, pre, sizeof(pre) - 1);
 	v = head + sizeof(pre) - 1;
 	memset(v, 'x', vlen);
 	memcpy(v + vlen, "\r\n\r\n", 4);
-	ck_assert_int_eq(req_parse(head, n, &r), 0);
+	ck_assert_int_eq(head_parse(head, n, &r), 0);
 	ck_assert_uint_eq(strlen(r.request_id), vlen);
 	free(head);
 }
 END_TEST
 
-/* ---- req_query_next ---- */
+/* ---- head_query_next ---- */
 
-START_TEST(test_req_query_pairs)
+START_TEST(test_head_query_pairs)
 {
 	char q[] = "&types=CLUSTER_UPDATED%2CALERT&&cluster=a+b&flag&=v&k=&x=%41%62%7e&last=1=2&";
 	char *p = q, *k, *v;
@@ -260,38 +260,38 @@ START_TEST(test_req_query_pairs)
 	};
 
 	for (size_t i = 0; i < N(want); i++) {
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 1);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 1);
 		ck_assert_str_eq(k, want[i][0]);
 		ck_assert_str_eq(v, want[i][1]);
 	}
-	ck_assert_int_eq(req_query_next(&p, &k, &v), 0);
-	ck_assert_int_eq(req_query_next(&p, &k, &v), 0); /* stays done */
+	ck_assert_int_eq(head_query_next(&p, &k, &v), 0);
+	ck_assert_int_eq(head_query_next(&p, &k, &v), 0); /* stays done */
 
 	p = NULL;
-	ck_assert_int_eq(req_query_next(&p, &k, &v), 0);
+	ck_assert_int_eq(head_query_next(&p, &k, &v), 0);
 	ck_assert_ptr_null(p);
 	{
 		char e[] = "", a[] = "&&&";
 
 		p = e;
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 0);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 0);
 		p = a;
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 0);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 0);
 	}
 	{
 		/* An encoded '&' or '=' is data, not a separator. */
 		char s[] = "a%26b=c%3Dd";
 
 		p = s;
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 1);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 1);
 		ck_assert_str_eq(k, "a&b");
 		ck_assert_str_eq(v, "c=d");
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 0);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 0);
 	}
 }
 END_TEST
 
-START_TEST(test_req_query_bad)
+START_TEST(test_head_query_bad)
 {
 	static const struct {
 		const char *q;
@@ -313,7 +313,7 @@ START_TEST(test_req_query_bad)
 
 	for (size_t i = 0; i < N(cases); i++) {
 		char *s = strdup(cases[i].q), *p = s, *k, *v;
-		int got = req_query_next(&p, &k, &v);
+		int got = head_query_next(&p, &k, &v);
 
 		ck_assert_msg(got == cases[i].want, "%s: got %d, want %d", cases[i].q, got, cases[i].want);
 		free(s);
@@ -322,24 +322,24 @@ START_TEST(test_req_query_bad)
 		/* A bad pair does not stop the pairs after it. */
 		char s[] = "a=%zz&b=2", *p = s, *k, *v;
 
-		ck_assert_int_eq(req_query_next(&p, &k, &v), -1);
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 1);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), -1);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 1);
 		ck_assert_str_eq(k, "b");
 		ck_assert_str_eq(v, "2");
 	}
 	{
 		char s[] = "a=%ff", *p = s, *k, *v;
 
-		ck_assert_int_eq(req_query_next(&p, &k, &v), 1);
+		ck_assert_int_eq(head_query_next(&p, &k, &v), 1);
 		ck_assert_uint_eq((unsigned char)v[0], 0xff);
 		ck_assert_uint_eq(strlen(v), 1);
 	}
 }
 END_TEST
 
-/* ---- req_token_has ---- */
+/* ---- head_token_has ---- */
 
-START_TEST(test_req_token_has)
+START_TEST(test_head_token_has)
 {
 	static const struct {
 		const char *v, *t;
@@ -367,8 +367,8 @@ START_TEST(test_req_token_has)
 	};
 
 	for (size_t i = 0; i < N(cases); i++)
-		ck_assert_msg(req_token_has(cases[i].v, cases[i].t) == cases[i].want,
-		    "req_token_has(\"%s\", \"%s\") != %d", cases[i].v ? cases[i].v : "(null)", cases[i].t,
+		ck_assert_msg(head_token_has(cases[i].v, cases[i].t) == cases[i].want,
+		    "head_token_has(\"%s\", \"%s\") != %d", cases[i].v ? cases[i].v : "(null)", cases[i].t,
 		    cases[i].want);
 }
 END_TEST
@@ -1448,11 +1448,11 @@ head_of(const char *path, size_t n)
 	return s;
 }
 
-/* A head of REQ_HEAD_MAX bytes is read; one byte more, or as many without the blank line, is 431. */
+/* A head of HEAD_MAX bytes is read; one byte more, or as many without the blank line, is 431. */
 START_TEST(test_client_head_limit)
 {
 	struct buf out = { 0 };
-	char *head = head_of("/health", REQ_HEAD_MAX);
+	char *head = head_of("/health", HEAD_MAX);
 	int fd;
 
 	answer(head, &out);
@@ -1460,17 +1460,17 @@ START_TEST(test_client_head_limit)
 	buf_free(&out);
 	free(head);
 
-	head = head_of("/health", REQ_HEAD_MAX + 1);
+	head = head_of("/health", HEAD_MAX + 1);
 	answer(head, &out);
 	ck_assert_msg(strncmp(buf_cstr(&out), "HTTP/1.1 431 Request Header Fields Too Large\r\n", 46) == 0,
 	    "%.60s", buf_cstr(&out));
 	ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "\"code\":\"headers_too_large\""));
 	buf_free(&out);
 
-	/* No blank line at all: 431 as soon as REQ_HEAD_MAX bytes are in, not a wait for more. */
+	/* No blank line at all: 431 as soon as HEAD_MAX bytes are in, not a wait for more. */
 	fd = connect_client(NULL);
-	memset(head, 'x', REQ_HEAD_MAX - 1);
-	send_all(fd, head, REQ_HEAD_MAX - 1);
+	memset(head, 'x', HEAD_MAX - 1);
+	send_all(fd, head, HEAD_MAX - 1);
 	ck_assert_int_eq(take(fd, &out), 0);
 	ck_assert_uint_eq(out.len, 0);
 	send_all(fd, head, 1);
@@ -1487,7 +1487,7 @@ END_TEST
 START_TEST(test_client_close_clean)
 {
 	struct buf out = { 0 };
-	char *head = head_of("/health", REQ_HEAD_MAX + 1);
+	char *head = head_of("/health", HEAD_MAX + 1);
 	int fd = connect_client(NULL);
 
 	send_str(fd, head);
@@ -1894,17 +1894,17 @@ static Suite *
 sse_suite(void)
 {
 	Suite *s = suite_create("sse");
-	TCase *req = tcase_create("req"), *sub = tcase_create("sub"), *sid = tcase_create("sid");
+	TCase *head = tcase_create("head"), *sub = tcase_create("sub"), *sid = tcase_create("sid");
 	TCase *ev = tcase_create("ev"), *client = tcase_create("client");
 
-	tcase_add_test(req, test_req_parse_fields);
-	tcase_add_test(req, test_req_parse_minimal);
-	tcase_add_test(req, test_req_parse_status_table);
-	tcase_add_test(req, test_req_parse_nul_and_length);
-	tcase_add_test(req, test_req_parse_big_head);
-	tcase_add_test(req, test_req_query_pairs);
-	tcase_add_test(req, test_req_query_bad);
-	tcase_add_test(req, test_req_token_has);
+	tcase_add_test(head, test_head_parse_fields);
+	tcase_add_test(head, test_head_parse_minimal);
+	tcase_add_test(head, test_head_parse_status_table);
+	tcase_add_test(head, test_head_parse_nul_and_length);
+	tcase_add_test(head, test_head_parse_big_head);
+	tcase_add_test(head, test_head_query_pairs);
+	tcase_add_test(head, test_head_query_bad);
+	tcase_add_test(head, test_head_token_has);
 	tcase_add_test(sub, test_sub_name_ok);
 	tcase_add_test(sub, test_sub_change_types);
 	tcase_add_test(sub, test_sub_change_both);
@@ -1933,7 +1933,7 @@ sse_suite(void)
 	tcase_add_test(client, test_client_slow_but_writable);
 	tcase_add_test(client, test_client_max_clients);
 	tcase_add_test(client, test_client_resume);
-	suite_add_tcase(s, req);
+	suite_add_tcase(s, head);
 	suite_add_tcase(s, sub);
 	suite_add_tcase(s, sid);
 	suite_add_tcase(s, ev);

@@ -1,4 +1,4 @@
-/* req.c: the request head parser: request line, the headers we act on, query pairs. */
+/* head.c: the request head parser: request line, the headers we act on, query pairs. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "req.h"
+#include "head.h"
 #include "url.h"
 
 /* The headers kept; each may appear once (two identity headers would leave the question of which
@@ -14,16 +14,16 @@
 static const struct {
 	const char *name;
 	size_t off;
-} req_headers[] = {
-	{ "x-aiops-user-id", offsetof(struct req, user_id) },
-	{ "x-request-id", offsetof(struct req, request_id) },
-	{ "last-event-id", offsetof(struct req, last_event_id) },
-	{ "host", offsetof(struct req, host) },
-	{ "origin", offsetof(struct req, origin) },
-	{ "upgrade", offsetof(struct req, upgrade) },
-	{ "connection", offsetof(struct req, connection) },
-	{ "sec-websocket-key", offsetof(struct req, ws_key) },
-	{ "sec-websocket-version", offsetof(struct req, ws_version) },
+} head_fields[] = {
+	{ "x-aiops-user-id", offsetof(struct head, user_id) },
+	{ "x-request-id", offsetof(struct head, request_id) },
+	{ "last-event-id", offsetof(struct head, last_event_id) },
+	{ "host", offsetof(struct head, host) },
+	{ "origin", offsetof(struct head, origin) },
+	{ "upgrade", offsetof(struct head, upgrade) },
+	{ "connection", offsetof(struct head, connection) },
+	{ "sec-websocket-key", offsetof(struct head, ws_key) },
+	{ "sec-websocket-version", offsetof(struct head, ws_version) },
 };
 
 /* is_tchar: a character of a token (RFC 9110 §5.6.2): method and header names. */
@@ -54,7 +54,7 @@ next_line(char **p, char *end)
 
 /* parse_request_line splits "METHOD /path?query HTTP/1.x"; origin-form targets only. */
 static int
-parse_request_line(char *line, struct req *r)
+parse_request_line(char *line, struct head *r)
 {
 	char *sp1 = strchr(line, ' '), *sp2, *target;
 
@@ -84,9 +84,9 @@ parse_request_line(char *line, struct req *r)
 	return 0;
 }
 
-/* parse_header keeps the value of a header struct req has a field for; others are skipped. */
+/* parse_header keeps the value of a header struct head has a field for; others are skipped. */
 static int
-parse_header(char *line, struct req *r)
+parse_header(char *line, struct head *r)
 {
 	char *colon = strchr(line, ':'), *v, *e;
 
@@ -106,10 +106,10 @@ parse_header(char *line, struct req *r)
 	for (const unsigned char *c = (const unsigned char *)v; *c; c++)
 		if ((*c < 0x20 && *c != '\t') || *c == 0x7f)
 			return 400;
-	for (size_t i = 0; i < sizeof(req_headers) / sizeof(req_headers[0]); i++) {
-		const char **slot = (const char **)(void *)((char *)r + req_headers[i].off);
+	for (size_t i = 0; i < sizeof(head_fields) / sizeof(head_fields[0]); i++) {
+		const char **slot = (const char **)(void *)((char *)r + head_fields[i].off);
 
-		if (strcasecmp(line, req_headers[i].name) != 0)
+		if (strcasecmp(line, head_fields[i].name) != 0)
 			continue;
 		if (*slot != NULL)
 			return 400;
@@ -119,8 +119,22 @@ parse_header(char *line, struct req *r)
 	return 0;
 }
 
+size_t
+head_length(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] != '\n')
+			continue;
+		if (s[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n')
+			return i + 3;
+	}
+	return 0;
+}
+
 int
-req_parse(char *s, size_t n, struct req *r)
+head_parse(char *s, size_t n, struct head *r)
 {
 	char *p = s, *end = s + n, *line;
 	int st;
@@ -148,7 +162,7 @@ req_parse(char *s, size_t n, struct req *r)
 }
 
 int
-req_query_next(char **q, char **key, char **value)
+head_query_next(char **q, char **key, char **value)
 {
 	char *s = *q, *amp, *eq;
 
@@ -177,7 +191,7 @@ req_query_next(char **q, char **key, char **value)
 }
 
 int
-req_token_has(const char *v, const char *t)
+head_token_has(const char *v, const char *t)
 {
 	size_t tl = strlen(t);
 
