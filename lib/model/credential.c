@@ -1,6 +1,7 @@
 /* credential.c: cluster credentials in PostgreSQL, sealed with secret.c; plaintext never leaves. */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -31,6 +32,11 @@ static const struct db_stmt st_all = { "credential_all",
 static const struct db_stmt st_reseal = { "credential_reseal",
 	"UPDATE cluster_credentials SET sealed = $3, key_id = $4 WHERE cluster_id = $1::uuid AND kind = $2",
 	4 };
+
+static const struct db_stmt st_key_count = { "credential_key_count",
+	"SELECT count(*) FILTER (WHERE key_id = $1), count(*) FILTER (WHERE key_id <> $1) "
+	"FROM cluster_credentials",
+	1 };
 
 /* kind_of returns the kind whose stored name is s, or CREDENTIAL__MAX. */
 static enum credential_kind
@@ -189,4 +195,19 @@ fail:
 	db_tx_rollback(db);
 	*count = 0;
 	return e;
+}
+
+enum err
+credential_key_count(struct db *db, struct arena *a, const struct secret_key *key, long *with, long *other)
+{
+	const char *p[1] = { secret_key_id(key) };
+	struct dbres *r;
+	enum err e;
+
+	*with = *other = 0;
+	if ((e = db_exec(db, &st_key_count, p, a, &r)) != ERR_OK)
+		return e;
+	*with = strtol(dbres_get(r, 0, 0), NULL, 10);
+	*other = strtol(dbres_get(r, 0, 1), NULL, 10);
+	return ERR_OK;
 }

@@ -40,9 +40,14 @@ enum err credential_which(struct db *db, struct arena *a, const char *cluster_id
 enum err credential_open_all(struct db *db, struct arena *a, const struct secret_key *key,
     const char *cluster_id, char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX]);
 
-/* credential_rotate reseals every credential from old_key to new_key in one transaction; *count says
- * how many. ERR_INPUT when a credential does not open with old_key (nothing is changed then). */
+/* credential_rotate reseals every credential from old_key to new_key in one transaction (the
+ * caller's, when one is open: see db_tx_begin); *count says how many. ERR_INPUT when a credential does not open with old_key (nothing is changed then). */
 enum err credential_rotate(struct db *db, struct arena *a, const struct secret_key *old_key,
     const struct secret_key *new_key, int *count);
+
+/* credential_key_count counts the stored credentials sealed under key (*with) and under any other
+ * key (*other), by the key id recorded with each. */
+enum err credential_key_count(
+    struct db *db, struct arena *a, const struct secret_key *key, long *with, long *other);
 
 #endif
