@@ -12,6 +12,7 @@
 #include "auth.h"
 #include "ctl.h"
 #include "db.h"
+#include "token.h"
 #include "user.h"
 
 /* token_name_ok says whether s may name a token: 1 to 64 bytes, no control characters. */

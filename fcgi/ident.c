@@ -19,6 +19,8 @@
 #include "tpl.h"
 #include "url.h"
 #include "version.h"
+#include "session.h"
+#include "token.h"
 #include "user.h"
 
 #define LOGIN_COOKIE_SECURE "__Host-aiops_login"
@@ -95,6 +97,25 @@ ident_audit(struct req *r, const char *actor, const char *action, const char *ta
 	e.request_id = r->request_id;
 	if (audit_append(r->w->db, r->a, &e) != ERR_OK)
 		log_error(r->request_id, "audit: could not record %s on %s", action, e.target);
+}
+
+/* How long a stashed value waits for the page that shows it. */
+#define STASH_SECONDS 300
+
+enum err
+ident_stash_put(struct req *r, const char *name, const char *value)
+{
+	if (r->id == NULL || r->id->via != VIA_SESSION || r->id->session_hash == NULL)
+		return ERR_INPUT;
+	return session_stash_put(r->w->rds, r->a, r->id->session_hash, name, value, STASH_SECONDS);
+}
+
+char *
+ident_stash_take(struct req *r, const char *name)
+{
+	if (r->id == NULL || r->id->via != VIA_SESSION || r->id->session_hash == NULL)
+		return NULL;
+	return session_stash_take(r->w->rds, r->a, r->id->session_hash, name);
 }
 
 /* csv_next returns the next item of a comma-separated list at *p (leading spaces skipped), its

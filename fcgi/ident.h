@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 
+#include "err.h"
+
 struct req;
 struct user;
 
@@ -35,5 +37,14 @@ const char *ident_login_token(struct req *r);
 /* ident_audit appends an audit row for r's actor (or actor, when r has no identity yet); target
  * and details may be NULL. Logs when the database refuses. */
 void ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details);
+
+/* ident_stash_put keeps value (copied) for the next page of r's session, under name, for a few
+ * minutes: what a form shows once after its redirect. ERR_INPUT when r has no session (a token,
+ * the proxy), ERR_REDIS when Redis refuses: the caller then shows it at once. */
+enum err ident_stash_put(struct req *r, const char *name, const char *value);
+
+/* ident_stash_take returns what the previous page of r's session kept under name (arena memory),
+ * once; NULL when nothing was kept. */
+char *ident_stash_take(struct req *r, const char *name);
 
 #endif

@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "db.h"
 #include "json.h"
+#include "jw.h"
 #include "rds.h"
 #include "log.h"
 #include "req.h"
@@ -180,6 +181,23 @@ req_json(struct req *r, int status, json_t *j)
 	}
 	buf_addc(&r->body, '\n');
 	json_decref(j);
+	r->body_set = true;
+	return status;
+}
+
+void
+req_jw_begin(struct req *r, struct jw *w)
+{
+	r->body.len = 0;
+	jw_init(w, &r->body);
+}
+
+int
+req_jw_done(struct req *r, int status)
+{
+	buf_addc(&r->body, '\n');
+	r->status = status;
+	r->ctype = "application/json";
 	r->body_set = true;
 	return status;
 }

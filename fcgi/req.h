@@ -15,6 +15,7 @@
 struct arena;
 struct cache;
 struct db;
+struct jw;
 struct rds;
 struct route;
 struct secret_key;
@@ -81,6 +82,11 @@ int req_fail_err(struct req *r, enum err e, const char *what);
 
 /* req_json makes j (reference stolen) the body with status; returns status. */
 int req_json(struct req *r, int status, json_t *j);
+
+/* req_jw_begin empties the body and starts w writing into it; the handler writes one JSON value
+ * and answers with req_jw_done, which ends the body and returns status. */
+void req_jw_begin(struct req *r, struct jw *w);
+int req_jw_done(struct req *r, int status);
 
 /* req_page renders template tpl into the page shell with title; returns status. The handler has
  * set the template's data with tpl_set before. */

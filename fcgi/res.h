@@ -38,27 +38,39 @@ int res_clusters_credentials_form(struct req *r);
 /* res_auth.c: logging in and out, who am I, and nginx's auth_request. */
 int res_auth_login_page(struct req *r);
 int res_auth_login(struct req *r);
+int res_auth_logout_page(struct req *r);
 int res_auth_logout(struct req *r);
 int res_auth_check(struct req *r);
 int res_auth_me(struct req *r);
 
-/* res_settings.c: one's own password and API tokens. */
+/* res_settings.c: one's own settings page and password. res_settings_render renders the page
+ * with status (for the token forms of res_tokens.c too); res_settings_form_target answers a GET
+ * of an address its forms post to with the page. */
 int res_settings_page(struct req *r);
+int res_settings_render(struct req *r, int status);
 int res_settings_password(struct req *r);
-int res_settings_token_create(struct req *r);
-int res_settings_token_revoke(struct req *r);
+int res_settings_form_target(struct req *r);
+
+/* res_tokens.c: API tokens: the settings page's forms and /api/v1/tokens. A new token's secret
+ * reaches the settings page in the session's stash under RES_TOKENS_STASH. */
+#define RES_TOKENS_STASH "token"
+int res_tokens_create_form(struct req *r);
+int res_tokens_revoke_form(struct req *r);
 int res_tokens_list(struct req *r);
 int res_tokens_create(struct req *r);
 int res_tokens_revoke(struct req *r);
 
-/* res_admin.c: users and the audit log, for admins. */
-int res_admin_users_page(struct req *r);
-int res_admin_users_create_form(struct req *r);
-int res_admin_users_update_form(struct req *r);
-int res_admin_audit_page(struct req *r);
+/* res_users.c: user accounts, for admins, as a page and JSON. */
+int res_users_page(struct req *r);
+int res_users_create_form(struct req *r);
+int res_users_update_form(struct req *r);
+int res_users_form_target(struct req *r);
 int res_users_list(struct req *r);
 int res_users_create(struct req *r);
 int res_users_patch(struct req *r);
+
+/* res_audit.c: the audit log, for admins, as a page and JSON. */
+int res_audit_page(struct req *r);
 int res_audit_list(struct req *r);
 
 #endif

@@ -14,6 +14,7 @@
 #include "req.h"
 #include "res.h"
 #include "tpl.h"
+#include "session.h"
 #include "user.h"
 
 /* local_next returns where to go after logging in: a path on this site, never another host. */
@@ -86,6 +87,17 @@ res_auth_login(struct req *r)
 	if (u->must_change_password)
 		return req_redirect(r, "/settings?must_change=1");
 	return req_redirect(r, local_next(kv_get(&r->form, "next")));
+}
+
+int
+res_auth_logout_page(struct req *r)
+{
+	if (r->id == NULL)
+		return req_redirect(r, "/login");
+	if (r->id->via != VIA_SESSION) {
+		tpl_set(r->w->tpl, "Logout.via", r->id->via == VIA_PROXY ? "proxy" : "token");
+	}
+	return req_page(r, 200, "logout", "Log out");
 }
 
 int

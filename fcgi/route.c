@@ -46,6 +46,7 @@ static const struct route routes[] = {
 
 	ROUTE("GET", "/login", res_auth_login_page, ROLE_PUBLIC, H),
 	ROUTE("POST", "/login", res_auth_login, ROLE_PUBLIC, H | RF_BODY_FORM | RF_LOGIN_CSRF),
+	ROUTE("GET", "/logout", res_auth_logout_page, ROLE_PUBLIC, H),
 	ROUTE("POST", "/logout", res_auth_logout, ROLE_VIEWER, H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
 	ROUTE("GET", "/auth/check", res_auth_check, ROLE_PUBLIC, RF_TEXT),
 
@@ -61,15 +62,18 @@ static const struct route routes[] = {
 	    H | RF_BODY_FORM),
 
 	ROUTE("GET", "/settings", res_settings_page, ROLE_VIEWER, H | RF_PASSWORD_EXEMPT),
+	ROUTE("GET", "/settings/password", res_settings_form_target, ROLE_VIEWER, H | RF_PASSWORD_EXEMPT),
 	ROUTE("POST", "/settings/password", res_settings_password, ROLE_VIEWER,
 	    H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
-	ROUTE("POST", "/settings/tokens", res_settings_token_create, ROLE_VIEWER, H | RF_BODY_FORM),
-	ROUTE(
-	    "POST", "/settings/tokens/{id}/revoke", res_settings_token_revoke, ROLE_VIEWER, H | RF_BODY_FORM),
-	ROUTE("GET", "/admin/users", res_admin_users_page, ROLE_ADMIN, H),
-	ROUTE("POST", "/admin/users", res_admin_users_create_form, ROLE_ADMIN, H | RF_BODY_FORM),
-	ROUTE("POST", "/admin/users/{id}", res_admin_users_update_form, ROLE_ADMIN, H | RF_BODY_FORM),
-	ROUTE("GET", "/admin/audit", res_admin_audit_page, ROLE_ADMIN, H),
+	ROUTE("GET", "/settings/tokens", res_settings_form_target, ROLE_VIEWER, H),
+	ROUTE("POST", "/settings/tokens", res_tokens_create_form, ROLE_VIEWER, H | RF_BODY_FORM),
+	ROUTE("GET", "/settings/tokens/{id}/revoke", res_settings_form_target, ROLE_VIEWER, H),
+	ROUTE("POST", "/settings/tokens/{id}/revoke", res_tokens_revoke_form, ROLE_VIEWER, H | RF_BODY_FORM),
+	ROUTE("GET", "/admin/users", res_users_page, ROLE_ADMIN, H),
+	ROUTE("POST", "/admin/users", res_users_create_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("GET", "/admin/users/{id}", res_users_form_target, ROLE_ADMIN, H),
+	ROUTE("POST", "/admin/users/{id}", res_users_update_form, ROLE_ADMIN, H | RF_BODY_FORM),
+	ROUTE("GET", "/admin/audit", res_audit_page, ROLE_ADMIN, H),
 
 	ROUTE("GET", "/docs/api", res_apidoc_page, ROLE_VIEWER, H),
 

@@ -7,6 +7,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "db.h"
+#include "jw.h"
 
 static const struct db_stmt st_append = { "audit_append",
 	"INSERT INTO audit_log (actor, actor_id, role, action, target, details, client_addr, request_id) "
@@ -52,17 +53,17 @@ action_ok(const char *s)
 }
 
 enum err
-audit_list(
-    struct db *db, struct arena *a, const struct audit_filter *f, json_t **items, const char **next_cursor)
+audit_list(struct db *db, struct arena *a, const struct audit_filter *f, struct audit_row **rows, int *n,
+    const char **next_cursor)
 {
 	int limit = f->limit > 0 && f->limit <= 500 ? f->limit : 100;
 	const char *p[7];
 	struct dbres *r;
 	enum err e;
-	json_t *arr;
-	int rows;
+	int got;
 
-	*items = NULL;
+	*rows = NULL;
+	*n = 0;
 	*next_cursor = NULL;
 	if (f->action != NULL && !action_ok(f->action))
 		return ERR_INPUT;
@@ -81,22 +82,52 @@ audit_list(
 	p[6] = arena_printf(a, "%d", limit + 1);
 	if ((e = db_exec(db, &st_list, p, a, &r)) != ERR_OK)
 		return e;
-	rows = dbres_rows(r);
-	arr = json_array();
-	for (int i = 0; i < rows && i < limit; i++) {
-		json_t *details = json_loads(dbres_get(r, i, 7), 0, NULL);
-		const char *aid = dbres_get(r, i, 3);
+	got = dbres_rows(r);
+	*n = got < limit ? got : limit;
+	*rows = arena_zalloc(a, sizeof(**rows) * (size_t)(*n > 0 ? *n : 1));
+	for (int i = 0; i < *n; i++) {
+		struct audit_row *o = &(*rows)[i];
 
-		json_array_append_new(arr,
-		    json_pack("{s:I, s:s, s:s, s:o, s:s, s:s, s:s, s:o, s:s, s:s}", "id",
-			(json_int_t)strtoll(dbres_get(r, i, 0), NULL, 10), "at", dbres_get(r, i, 1), "actor",
-			dbres_get(r, i, 2), "actor_id", aid != NULL ? json_string(aid) : json_null(), "role",
-			dbres_get(r, i, 4), "action", dbres_get(r, i, 5), "target", dbres_get(r, i, 6),
-			"details", details != NULL ? details : json_object(), "client_addr",
-			dbres_get(r, i, 8), "request_id", dbres_get(r, i, 9)));
+		o->id = strtoll(dbres_get(r, i, 0), NULL, 10);
+		o->at = dbres_get(r, i, 1);
+		o->actor = dbres_get(r, i, 2);
+		o->actor_id = dbres_get(r, i, 3);
+		o->role = dbres_get(r, i, 4);
+		o->action = dbres_get(r, i, 5);
+		o->target = dbres_get(r, i, 6);
+		o->details = dbres_get(r, i, 7) != NULL ? dbres_get(r, i, 7) : "{}";
+		o->client_addr = dbres_get(r, i, 8);
+		o->request_id = dbres_get(r, i, 9);
 	}
-	if (rows > limit)
+	if (got > limit)
 		*next_cursor = arena_strdup(a, dbres_get(r, limit - 1, 0));
-	*items = arr;
 	return ERR_OK;
+}
+
+void
+audit_write_json(struct jw *w, const struct audit_row *row)
+{
+	jw_object(w);
+	JW_KEY(w, "id");
+	jw_int(w, row->id);
+	JW_KEY(w, "at");
+	jw_string(w, row->at);
+	JW_KEY(w, "actor");
+	jw_string(w, row->actor);
+	JW_KEY(w, "actor_id");
+	jw_string(w, row->actor_id);
+	JW_KEY(w, "role");
+	jw_string(w, row->role);
+	JW_KEY(w, "action");
+	jw_string(w, row->action);
+	JW_KEY(w, "target");
+	jw_string(w, row->target);
+	/* PostgreSQL's own rendering of a jsonb column: one valid JSON value. */
+	JW_KEY(w, "details");
+	jw_raw(w, row->details);
+	JW_KEY(w, "client_addr");
+	jw_string(w, row->client_addr);
+	JW_KEY(w, "request_id");
+	jw_string(w, row->request_id);
+	jw_end_object(w);
 }

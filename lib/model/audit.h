@@ -8,6 +8,7 @@
 
 struct arena;
 struct db;
+struct jw;
 
 struct audit_entry {
 	const char *actor; /* user name, or "anonymous" */
@@ -29,9 +30,19 @@ struct audit_filter {
 	int limit; /* 1..500, default 100 */
 };
 
-/* audit_list returns newest-first entries as a JSON array (caller owns it) and *next_cursor
+/* One entry as listed; strings are arena memory, actor_id NULL for an anonymous actor. */
+struct audit_row {
+	long long id;
+	const char *at, *actor, *actor_id, *role, *action, *target, *client_addr, *request_id;
+	const char *details; /* a JSON object's text, as PostgreSQL prints jsonb: "{}" when none */
+};
+
+/* audit_list returns newest-first entries in *rows (arena memory, *n of them) and *next_cursor
  * (arena memory, NULL on the last page). ERR_INPUT for a malformed filter. */
-enum err audit_list(
-    struct db *db, struct arena *a, const struct audit_filter *f, json_t **items, const char **next_cursor);
+enum err audit_list(struct db *db, struct arena *a, const struct audit_filter *f, struct audit_row **rows,
+    int *n, const char **next_cursor);
+
+/* audit_write_json writes row as the API shows it, a complete object. */
+void audit_write_json(struct jw *w, const struct audit_row *row);
 
 #endif

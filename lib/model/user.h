@@ -1,4 +1,4 @@
-/* user.h: people and programs: user accounts, browser sessions and API tokens. */
+/* user.h: user accounts: making, finding and changing them, and checking their passwords. */
 #ifndef AIOPS_USER_H
 #define AIOPS_USER_H
 
@@ -9,6 +9,7 @@
 
 struct arena;
 struct db;
+struct jw;
 struct rds;
 
 /* A stored account; strings are arena memory, last_login_at NULL when never. */
@@ -16,13 +17,6 @@ struct user {
 	const char *id, *username, *display_name, *source, *created_at, *last_login_at;
 	enum role role;
 	bool disabled, must_change_password, has_password;
-};
-
-/* An API token as listed; the secret itself is shown once, at creation, and never stored. */
-struct token {
-	const char *id, *user_id, *username, *name, *prefix, *expires_at, *last_used_at, *revoked_at,
-	    *created_at;
-	enum role role;
 };
 
 /* user_name_ok returns NULL for a valid user name, else the reason. */
@@ -63,37 +57,8 @@ enum err user_check_password(struct db *db, struct arena *a, const char *usernam
 enum err user_proxy_sync(
     struct db *db, struct rds *r, struct arena *a, const char *username, enum role role, struct user **out);
 
-/* session_create starts a session for u: a new random id in *sid (arena memory; it goes in the
- * cookie and nowhere else) and its identity in *id. */
-enum err session_create(struct db *db, struct rds *r, struct arena *a, const struct user *u,
-    const char *client_addr, char **sid, struct identity **id);
-
-/* session_lookup finds the live session named by sid: from Redis when cached, else from
- * PostgreSQL (which also records that it was used). ERR_NOTFOUND when unknown, idle too long,
- * past its absolute lifetime, or its user is disabled. */
-enum err session_lookup(
-    struct db *db, struct rds *r, struct arena *a, const char *sid, struct identity **out);
-
-/* session_destroy ends the session with this digest. */
-enum err session_destroy(struct db *db, struct rds *r, struct arena *a, const char *session_hash);
-
-/* token_create makes a token for owner with a role no higher than the owner's (ERR_INPUT
- * otherwise, or for a bad name); expires_days 0 means no expiry. *secret (arena memory) is the
- * token to show once. */
-enum err token_create(struct db *db, struct arena *a, const struct user *owner, const char *name,
-    enum role role, int expires_days, char **secret, struct token **out);
-
-/* token_lookup finds the identity of a live token (not revoked, not expired, user enabled); the
- * role is the lower of the token's and its user's. ERR_NOTFOUND otherwise. */
-enum err token_lookup(
-    struct db *db, struct rds *r, struct arena *a, const char *secret, struct identity **out);
-
-/* token_list returns the tokens of user_id (NULL: everyone's), newest first. */
-enum err token_list(struct db *db, struct arena *a, const char *user_id, struct token **items, int *n);
-
-/* token_revoke revokes token id, when it belongs to user_id (NULL: anyone's). ERR_NOTFOUND when
- * there is no such live token. */
-enum err token_revoke(
-    struct db *db, struct rds *r, struct arena *a, const char *id, const char *user_id, struct token **out);
+/* user_write_json writes u as the API shows it: an object left open, so the caller may add members
+ * (a one-time password) before jw_end_object. */
+void user_write_json(struct jw *w, const struct user *u);
 
 #endif
