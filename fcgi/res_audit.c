@@ -14,6 +14,7 @@
 #include "res.h"
 #include "text.h"
 #include "tpl.h"
+#include "url.h"
 
 /* blank_null returns s, or NULL when it is empty: an empty filter field filters nothing. */
 static const char *

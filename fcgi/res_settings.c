@@ -40,7 +40,8 @@ res_settings_render(struct req *r, int status)
 		tpl_node_set(row, "revoked_at", items[i].revoked_at);
 	}
 	/* A token made by the form that redirected here: its secret, shown this once. */
-	if (tpl_get(t, "Settings.new_token") == NULL && (made = ident_stash_take(r, RES_TOKENS_STASH)) != NULL) {
+	if (tpl_get(t, "Settings.new_token") == NULL &&
+	    (made = ident_stash_take(r, RES_TOKENS_STASH)) != NULL) {
 		const char *nl = strchr(made, '\n');
 
 		if (nl != NULL) {

@@ -12,7 +12,6 @@
 #include "res.h"
 #include "text.h"
 #include "tpl.h"
-#include "url.h"
 #include "user.h"
 
 /* The stash entry that carries a one-time password from a form to the page it redirects to. */
@@ -136,7 +135,8 @@ res_users_create_form(struct req *r)
  * *u is the account as it was. An admin cannot lock themselves out: no demoting or disabling
  * oneself. */
 static int
-change(struct req *r, const char *id, const char *role_s, int disabled, bool reset, char **otp, struct user **u)
+change(
+    struct req *r, const char *id, const char *role_s, int disabled, bool reset, char **otp, struct user **u)
 {
 	bool self = strcmp(id, r->id->user_id) == 0;
 	enum err e = user_get(r->w->db, r->a, id, u);
@@ -177,7 +177,8 @@ change(struct req *r, const char *id, const char *role_s, int disabled, bool res
 		auth_random_secret(*otp);
 		if ((e = user_set_password(r->w->db, r->w->rds, r->a, id, *otp, true, NULL)) != ERR_OK)
 			return req_fail_err(r, e, "reset password");
-		ident_audit(r, NULL, "user.password.reset", arena_printf(r->a, "user:%s", (*u)->username), NULL);
+		ident_audit(
+		    r, NULL, "user.password.reset", arena_printf(r->a, "user:%s", (*u)->username), NULL);
 	}
 	return 0;
 }
@@ -216,7 +217,8 @@ res_users_update_form(struct req *r)
 	else if (strcmp(action, "enable") == 0)
 		done = u->disabled ? "is enabled again: they can log in." : "was already enabled.";
 	else
-		done = arena_printf(r->a, "now has the %s role.", role_name((enum role)role_parse(kv_get(&r->form, "role"))));
+		done = arena_printf(
+		    r->a, "now has the %s role.", role_name((enum role)role_parse(kv_get(&r->form, "role"))));
 	req_flash(r, arena_printf(r->a, "%s %s", u->username, done));
 	return req_redirect(r, "/admin/users");
 }

@@ -27,8 +27,8 @@ idcache_field(json_t *j, struct arena *a, const char *k)
 }
 
 void
-idcache_put(struct rds *r, struct arena *a, const char *prefix, const char *digest, const char *json,
-    long long ttl)
+idcache_put(
+    struct rds *r, struct arena *a, const char *prefix, const char *digest, const char *json, long long ttl)
 {
 	if (ttl > IDCACHE_SECONDS)
 		ttl = IDCACHE_SECONDS;
@@ -43,5 +43,6 @@ idcache_drop(struct rds *r, const char *prefix, const char *digest)
 
 	snprintf(key, sizeof(key), "%s%s", prefix, digest);
 	if (rds_del(r, key) != ERR_OK)
-		log_warn(NULL, "cannot drop cached %s entry; it expires within %d s", prefix, IDCACHE_SECONDS);
+		log_warn(
+		    NULL, "cannot drop cached %s entry; it expires within %d s", prefix, IDCACHE_SECONDS);
 }

@@ -26,8 +26,8 @@ char *idcache_field(json_t *j, struct arena *a, const char *k);
 
 /* idcache_put stores the JSON text json under prefix+digest for ttl seconds, at most
  * IDCACHE_SECONDS; nothing when ttl is not positive. A Redis that is down only costs the cache. */
-void idcache_put(struct rds *r, struct arena *a, const char *prefix, const char *digest, const char *json,
-    long long ttl);
+void idcache_put(
+    struct rds *r, struct arena *a, const char *prefix, const char *digest, const char *json, long long ttl);
 
 /* idcache_drop removes the entry under prefix+digest; when Redis refuses, it is logged and the
  * entry lives out its IDCACHE_SECONDS. */

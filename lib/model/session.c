@@ -149,8 +149,8 @@ session_lookup(struct db *db, struct rds *r, struct arena *a, const char *sid, s
 	id->csrf = dbres_get(res, 0, 3);
 	id->must_change_password = strcmp(dbres_get(res, 0, 4), "t") == 0;
 	expires = strtoll(dbres_get(res, 0, 5), NULL, 10);
-	idcache_put(r, a, IDCACHE_SESSION, hash, session_cache_json(a, id, expires),
-	    expires - (long long)time(NULL));
+	idcache_put(
+	    r, a, IDCACHE_SESSION, hash, session_cache_json(a, id, expires), expires - (long long)time(NULL));
 	*out = id;
 	return ERR_OK;
 }
@@ -173,8 +173,8 @@ stash_key(struct arena *a, const char *session_hash, const char *name)
 }
 
 enum err
-session_stash_put(struct rds *r, struct arena *a, const char *session_hash, const char *name,
-    const char *value, int ttl)
+session_stash_put(
+    struct rds *r, struct arena *a, const char *session_hash, const char *name, const char *value, int ttl)
 {
 	if (session_hash == NULL)
 		return ERR_INPUT;

@@ -28,8 +28,8 @@ enum err session_destroy(struct db *db, struct rds *r, struct arena *a, const ch
 /* session_stash_put keeps value (copied; our own text) for this session's next page, under name,
  * for ttl seconds: a one-time secret to show after a redirect, never in a URL. ERR_REDIS when
  * Redis cannot take it, ERR_INPUT without a session. */
-enum err session_stash_put(struct rds *r, struct arena *a, const char *session_hash, const char *name,
-    const char *value, int ttl);
+enum err session_stash_put(
+    struct rds *r, struct arena *a, const char *session_hash, const char *name, const char *value, int ttl);
 
 /* session_stash_take returns the value kept under name (arena memory) and removes it, so it is
  * read once; NULL when there is none or it cannot be removed. */
