@@ -2,10 +2,22 @@
 # one folder, on loopback and unix sockets only. Sourced by ./dev and by the integration tests,
 # which give it a temporary folder and a free port so runs never collide.
 # Needs ROOT (the source tree), BUILD (the build tree) and PGBIN (PostgreSQL's bin folder).
+# Every stack_start_* returns non-zero when its server did not start, after saying on stderr which
+# server failed and where its log is; none relies on set -e (callers test them with ||).
 
 # as_pg runs a command as the user PostgreSQL runs as: postgres when we are root (it refuses root).
 as_pg() {
 	if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# stack_port_busy PORT: true when something accepts connections on 127.0.0.1:PORT.
+stack_port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# stack_port_owner PORT prints what listens on PORT ("nginx, pid 123"), or nothing when ss(8)
+# (iproute2) is missing or may not say.
+stack_port_owner() {
+	command -v ss >/dev/null 2>&1 || return 0
+	ss -Hltnp "sport = :$1" 2>/dev/null | sed -n 's/.*users:(("\([^"]*\)",pid=\([0-9]*\).*/\1, pid \2/p' | head -n 1
 }
 
 # stack_free_port prints a loopback TCP port nobody listens on, below the kernel's range for
@@ -14,9 +26,16 @@ stack_free_port() {
 	local p
 	for _ in $(seq 1 200); do
 		p=$((20000 + RANDOM % 12000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+		if ! stack_port_busy "$p"; then echo "$p"; return 0; fi
 	done
 	return 1
+}
+
+# stack_failed NAME LOG: say on stderr that server NAME did not start, where its log is, and the
+# log's last lines.
+stack_failed() {
+	echo "$1 did not start; its log: $2" >&2
+	if [ -s "$2" ]; then tail -n 15 "$2" | sed 's/^/  | /' >&2; fi
 }
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
@@ -26,15 +45,14 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 stack_pg_dir() {
 	local dir=$1
 	if [ -L "$dir/pg" ]; then readlink "$dir/pg"; return; fi
-	mkdir -p "$dir/pg"
+	mkdir -p "$dir/pg" || return 1
 	if [ "$(id -u)" -eq 0 ]; then
-		chown postgres: "$dir/pg"
+		chown postgres: "$dir/pg" || return 1
 		if ! runuser -u postgres -- test -w "$dir/pg"; then
-			rmdir "$dir/pg"
+			rmdir "$dir/pg" || return 1
 			local tmp
-			tmp=$(mktemp -d /tmp/aiops-pg.XXXXXX)
-			chown postgres: "$tmp"
-			ln -s "$tmp" "$dir/pg"
+			tmp=$(mktemp -d /tmp/aiops-pg.XXXXXX) || return 1
+			chown postgres: "$tmp" && ln -s "$tmp" "$dir/pg" || return 1
 			echo "$tmp"
 			return
 		fi
@@ -42,24 +60,32 @@ stack_pg_dir() {
 	echo "$dir/pg"
 }
 
+# stack_start_pg DIR: PostgreSQL, as postgres when we are root, logging to DIR/log/postgresql.log.
+# postgres may not reach DIR (a checkout under /root, mode 0700): its files live where
+# stack_pg_dir says, and its log is opened here and handed to pg_ctl as its output, which the
+# server keeps (pg_ctl -l would open it as postgres).
 stack_start_pg() {
-	local dir=$1 pg
-	pg=$(stack_pg_dir "$dir")
+	local dir=$1 pg log=$1/log/postgresql.log
+	pg=$(stack_pg_dir "$dir") || { echo "PostgreSQL: no folder for its files ($dir/pg)" >&2; return 1; }
 	if [ ! -f "$pg/data/PG_VERSION" ]; then
-		as_pg mkdir -p "$pg/data" "$pg/sock"
-		as_pg "$PGBIN/initdb" -D "$pg/data" -U aiops -A trust -E UTF8 --locale=C.UTF-8 ${STACK_FAST:+-N} >"$dir/log/initdb.log" 2>&1 ||
-			{ cat "$dir/log/initdb.log" >&2; return 1; }
+		if ! as_pg mkdir -p "$pg/data" "$pg/sock" >"$dir/log/initdb.log" 2>&1 ||
+			! as_pg "$PGBIN/initdb" -D "$pg/data" -U aiops -A trust -E UTF8 --locale=C.UTF-8 ${STACK_FAST:+-N} >>"$dir/log/initdb.log" 2>&1; then
+			stack_failed "PostgreSQL (initdb of $pg/data)" "$dir/log/initdb.log"
+			return 1
+		fi
 	fi
 	if ! as_pg "$PGBIN/pg_ctl" -D "$pg/data" status >/dev/null 2>&1; then
 		local opts="-c listen_addresses='' -c unix_socket_directories=$pg/sock -c max_connections=200"
 		[ -n "${STACK_FAST:-}" ] && opts="$opts -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-		touch "$dir/log/postgresql.log"
-		chmod 666 "$dir/log/postgresql.log"
-		as_pg "$PGBIN/pg_ctl" -D "$pg/data" -l "$dir/log/postgresql.log" -o "$opts" -w -t 30 start >/dev/null ||
-			{ tail -n 20 "$dir/log/postgresql.log" >&2; return 1; }
+		if ! as_pg "$PGBIN/pg_ctl" -D "$pg/data" -o "$opts" -w -t 30 start >>"$log" 2>&1 </dev/null; then
+			stack_failed PostgreSQL "$log"
+			return 1
+		fi
 	fi
-	if ! "$PGBIN/psql" -h "$pg/sock" -U aiops -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'aiops'" | grep -q 1; then
-		"$PGBIN/psql" -h "$pg/sock" -U aiops -d postgres -qc "CREATE DATABASE aiops" >/dev/null
+	if ! "$PGBIN/psql" -h "$pg/sock" -U aiops -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'aiops'" 2>>"$log" | grep -q 1 &&
+		! "$PGBIN/psql" -h "$pg/sock" -U aiops -d postgres -qc "CREATE DATABASE aiops" >/dev/null 2>>"$log"; then
+		echo "PostgreSQL started but the database aiops could not be created; its log: $log" >&2
+		return 1
 	fi
 }
 
@@ -78,12 +104,13 @@ dir $dir/redis
 save ""
 appendonly no
 CONF
-	redis-server "$dir/redis/redis.conf"
-	for _ in $(seq 1 100); do
-		[ -S "$dir/redis/redis.sock" ] && return 0
-		sleep 0.05
-	done
-	echo "redis did not start; see $dir/log/redis.log" >&2
+	if redis-server "$dir/redis/redis.conf" >>"$dir/log/redis.log" 2>&1; then
+		for _ in $(seq 1 100); do
+			[ -S "$dir/redis/redis.sock" ] && return 0
+			sleep 0.05
+		done
+	fi
+	stack_failed Redis "$dir/log/redis.log"
 	return 1
 }
 
@@ -128,8 +155,7 @@ stack_start_fcgi() {
 		pid_alive "$dir/aiops-fcgi.pid" || break
 		sleep 0.05
 	done
-	echo "aiops-fcgi did not start; see $dir/log/aiops-fcgi.log" >&2
-	tail -n 5 "$dir/log/aiops-fcgi.log" >&2
+	stack_failed aiops-fcgi "$dir/log/aiops-fcgi.log"
 	return 1
 }
 
@@ -145,7 +171,7 @@ stack_start_sse() {
 		pid_alive "$dir/aiops-sse.pid" || break
 		sleep 0.05
 	done
-	echo "aiops-sse did not start; see $dir/log/aiops-sse.log" >&2
+	stack_failed aiops-sse "$dir/log/aiops-sse.log"
 	return 1
 }
 
@@ -209,23 +235,26 @@ http {
 }
 CONF
 	} >"$dir/nginx/nginx.conf"
+	# nginx says on stderr too why it did not start (a port in use, say): callers look for that.
 	if pid_alive "$dir/nginx/nginx.pid"; then
-		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s reload
+		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s reload && return 0
 	else
-		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log"
+		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" && return 0
 	fi
+	echo "nginx did not start; its log: $dir/log/nginx-error.log (its configuration: $dir/nginx/nginx.conf)" >&2
+	return 1
 }
 
 # stack_start DIR PORT: everything, then wait until /ready answers through nginx.
 stack_start() {
 	local dir=$1 port=$2
-	mkdir -p "$dir/log"
-	stack_start_pg "$dir"
-	stack_start_redis "$dir"
-	stack_write_config "$dir"
-	stack_start_fcgi "$dir"
+	mkdir -p "$dir/log" || return 1
+	stack_start_pg "$dir" || return 1
+	stack_start_redis "$dir" || return 1
+	stack_write_config "$dir" || { echo "cannot write $dir/aiops.hdf" >&2; return 1; }
+	stack_start_fcgi "$dir" || return 1
 	stack_start_sse "$dir" || return 1
-	stack_start_nginx "$dir" "$port" || { echo "nginx did not start; see $dir/log/nginx-error.log" >&2; return 1; }
+	stack_start_nginx "$dir" "$port" || return 1
 	for _ in $(seq 1 100); do
 		# Ours, not another server on the port: the master nginx of this folder is alive.
 		if pid_alive "$dir/nginx/nginx.pid" && curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then
@@ -233,7 +262,7 @@ stack_start() {
 		fi
 		sleep 0.1
 	done
-	echo "the stack did not answer on port $port" >&2
+	echo "the stack did not answer on http://127.0.0.1:$port/health; logs: $dir/log/nginx-error.log, $dir/log/aiops-fcgi.log" >&2
 	return 1
 }
 

@@ -72,7 +72,10 @@ for _ in $(seq 1 100); do
 	grep -q listening "$DIR/fake.out" 2>/dev/null && break
 	sleep 0.05
 done
-grep -q listening "$DIR/fake.out" || fail "fake-kube did not start"
+if ! grep -q listening "$DIR/fake.out"; then
+	stack_failed fake-kube "$DIR/log/fake-kube.log"
+	fail "fake-kube did not start on port $FAKE_PORT"
+fi
 export AIOPS_E2E_FAKE="http://127.0.0.1:$FAKE_PORT"
 export AIOPS_E2E_COLLECT="$BUILD/collectors/aiops-collect" AIOPS_E2E_CONFIG="$DIR/aiops.hdf" AIOPS_E2E_DIR="$DIR"
 
