@@ -129,12 +129,13 @@ db_dead(struct db *db)
 static enum err
 db_connect(struct db *db)
 {
-	static const char *const keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-	const char *vals[] = { NULL, "3", "aiops", NULL };
+	static const char *const keys[] = { "connect_timeout", "application_name", "dbname", NULL };
+	const char *vals[] = { "3", "aiops", NULL, NULL };
 
 	db_drop(db);
-	/* expand_dbname lets the configured string carry every other keyword; ours are defaults. */
-	vals[0] = db->conninfo;
+	/* expand_dbname lets the configured string carry every other keyword; libpq keeps the last
+	 * value of a keyword, so the string comes last and ours are defaults it may override. */
+	vals[2] = db->conninfo;
 	db->conn = PQconnectdbParams(keys, vals, 1);
 	if (db->conn == NULL)
 		die_oom();
