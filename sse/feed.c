@@ -41,6 +41,7 @@ struct rconn {
 
 struct feed {
 	struct daemon *d;
+	struct feed_hooks hooks;
 	char *host, *socket;
 	int port, timeout_ms;
 	struct rconn reader, replayer;
@@ -311,7 +312,7 @@ reader_got(redisAsyncContext *ac, void *r, void *priv)
 		}
 	}
 	if (added > 0)
-		client_pump_all(d);
+		f->hooks.arrived(d);
 	reader_read(f);
 }
 
@@ -436,7 +437,7 @@ reader_info(redisAsyncContext *ac, void *r, void *priv)
 		log_kv(LOG_WARN, NULL,
 		    "events were trimmed from the stream before they could be read; clients reload", "after",
 		    text, NULL);
-		client_reset_all(d);
+		f->hooks.lost(d);
 	}
 	f->added = reply->type == REDIS_REPLY_ERROR ? 0 : info_int(reply, "entries-added");
 	f->read_since = 0;
@@ -528,7 +529,7 @@ replay_got(redisAsyncContext *ac, void *rep, void *priv)
 	}
 	if (reply->type != REDIS_REPLY_ARRAY) {
 		log_warn(NULL, "XRANGE %s: unexpected reply", EVENTS_STREAM);
-		client_replay_done(r, REPLAY_FAILED, NULL, 0);
+		f->hooks.replayed(r, REPLAY_FAILED, NULL, 0);
 		return;
 	}
 	found = false;
@@ -543,7 +544,7 @@ replay_got(redisAsyncContext *ac, void *rep, void *priv)
 	}
 	first = found ? 1 : 0;
 	if (!found || reply->elements - first > (size_t)f->d->replay_max) {
-		client_replay_done(r, REPLAY_GAP, NULL, 0);
+		f->hooks.replayed(r, REPLAY_GAP, NULL, 0);
 		return;
 	}
 	if (reply->elements > first)
@@ -556,7 +557,7 @@ replay_got(redisAsyncContext *ac, void *rep, void *priv)
 		if (e != NULL)
 			evs[n++] = e;
 	}
-	client_replay_done(r, REPLAY_OK, evs, n);
+	f->hooks.replayed(r, REPLAY_OK, evs, n);
 }
 
 /* replay_kick sends the waiting replays once the replay connection is up and the reader knows
@@ -575,7 +576,7 @@ replay_kick(struct feed *f)
 		waiting_remove(f, r);
 		if (sid_cmp(&r->from, &r->to) >= 0) {
 			/* Nothing after the client's id yet (or it read further through another daemon). */
-			client_replay_done(r, REPLAY_OK, NULL, 0);
+			f->hooks.replayed(r, REPLAY_OK, NULL, 0);
 			continue;
 		}
 		sid_format(&r->from, from);
@@ -635,16 +636,18 @@ feed_tick(struct feed *f, time_t now, int limit)
 		if (now - r->since <= limit)
 			continue;
 		waiting_remove(f, r);
-		client_replay_done(r, REPLAY_FAILED, NULL, 0);
+		f->hooks.replayed(r, REPLAY_FAILED, NULL, 0);
 	}
 }
 
 struct feed *
-feed_new(struct daemon *d, const char *host, int port, const char *socket, int timeout_ms)
+feed_new(struct daemon *d, const struct feed_hooks *hooks, const char *host, int port, const char *socket,
+    int timeout_ms)
 {
 	struct feed *f = xcalloc(1, sizeof(*f));
 
 	f->d = d;
+	f->hooks = *hooks;
 	f->host = xstrdup(host);
 	f->socket = xstrdup(socket != NULL ? socket : "");
 	f->port = port;
@@ -674,7 +677,7 @@ feed_free(struct feed *f)
 
 		waiting_remove(f, r);
 		if (r->c != NULL)
-			client_replay_done(r, REPLAY_FAILED, NULL, 0);
+			f->hooks.replayed(r, REPLAY_FAILED, NULL, 0);
 		else
 			free(r);
 	}

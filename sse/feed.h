@@ -27,12 +27,28 @@ struct replay {
 	size_t n, i;
 };
 
-/* feed_new connects to Redis (socket when not empty, else host and port) and starts reading
- * EVENTS_STREAM into d->hub from its end. Connections are retried with backoff for as long as the
- * daemon runs. Caller frees with feed_free. */
-struct feed *feed_new(struct daemon *d, const char *host, int port, const char *socket, int timeout_ms);
+enum replay_result { REPLAY_OK, REPLAY_GAP, REPLAY_FAILED };
 
-/* feed_replay queues r (the feed holds it until client_replay_done is called with it). */
+/* What the feed tells the rest of the daemon; every hook is required. */
+struct feed_hooks {
+	/* arrived: new events were appended to d->hub. */
+	void (*arrived)(struct daemon *d);
+	/* lost: the stream was trimmed past the reader while Redis was out of reach; events were
+	 * lost. */
+	void (*lost)(struct daemon *d);
+	/* replayed: the answer to a replay, exactly once per replay handed to feed_replay. evs (n
+	 * events, each reference handed over; the array is malloc'd) are the events after the resume
+	 * id, in order; on REPLAY_GAP or REPLAY_FAILED, evs is NULL. */
+	void (*replayed)(struct replay *r, enum replay_result res, struct ev **evs, size_t n);
+};
+
+/* feed_new connects to Redis (socket when not empty, else host and port) and starts reading
+ * EVENTS_STREAM into d->hub from its end, telling hooks (copied) what happens. Connections are retried
+ * with backoff for as long as the daemon runs. Caller frees with feed_free. */
+struct feed *feed_new(struct daemon *d, const struct feed_hooks *hooks, const char *host, int port,
+    const char *socket, int timeout_ms);
+
+/* feed_replay queues r (the feed holds it until the replayed hook is called with it). */
 void feed_replay(struct feed *f, struct replay *r);
 
 /* feed_replay_cancel drops r if it was not sent yet (freeing it) and returns true; false when a

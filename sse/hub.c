@@ -11,7 +11,7 @@
 #include "buf.h"
 #include "hub.h"
 #include "jw.h"
-#include "sse.h"
+#include "wsframe.h"
 
 /* Longest type, cluster id and owner an entry may carry. */
 #define EV_NAME_MAX 256
@@ -100,7 +100,7 @@ ev_make(const char *id, size_t id_len, const char *type, const char *cluster, co
 	json_error_t jerr;
 	json_t *root = NULL;
 	char idtext[SID_MAX], *data = NULL, *p;
-	unsigned char hdr[10];
+	unsigned char hdr[WSFRAME_HEADER_MAX];
 	struct buf sse = { 0 }, ws = { 0 };
 	struct jw w;
 	struct ev *e = NULL;
@@ -145,7 +145,7 @@ ev_make(const char *id, size_t id_len, const char *type, const char *cluster, co
 	jw_key(&w, "data");
 	jw_raw(&w, data);
 	jw_end_object(&w);
-	hl = ws_frame_header(hdr, 0x1, ws.len);
+	hl = wsframe_header(hdr, WSFRAME_TEXT, ws.len);
 
 	size = sizeof(*e) + tl + 1 + cl + 1 + ol + 1 + sse.len + 1 + hl + ws.len + 1;
 	e = xcalloc(1, size);
@@ -213,6 +213,15 @@ hub_trim(struct hub *h)
 		e->next = NULL;
 		ev_unref(e);
 	}
+}
+
+void
+hub_park(struct ev **cursor, struct ev *e)
+{
+	if (*cursor != NULL)
+		(*cursor)->parked--;
+	e->parked++;
+	*cursor = e;
 }
 
 uint64_t

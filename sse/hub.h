@@ -63,6 +63,10 @@ void hub_append(struct hub *h, struct ev *e);
 /* hub_trim drops the events at the head no client is parked on. */
 void hub_trim(struct hub *h);
 
+/* hub_park moves a client's cursor (NULL before its first event) onto e; hub_trim frees the
+ * events no cursor is parked on. */
+void hub_park(struct ev **cursor, struct ev *e);
+
 /* hub_lag is how many bytes of events came after e. */
 uint64_t hub_lag(const struct hub *h, const struct ev *e);
 

@@ -23,8 +23,11 @@
 
 #include "arena.h"
 #include "cfg.h"
+#include "client.h"
 #include "feed.h"
 #include "log.h"
+#include "pump.h"
+#include "route.h"
 #include "sse.h"
 
 #define BACKLOG 4096
@@ -77,7 +80,7 @@ on_tick(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 
 	if (!d->stopping)
-		client_tick(d);
+		pump_tick(d);
 }
 
 /* on_heartbeat: every sse.heartbeat_seconds. */
@@ -87,7 +90,7 @@ on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	struct daemon *d = arg;
 
 	if (!d->stopping)
-		client_heartbeat(d);
+		pump_heartbeat(d);
 }
 
 /* on_accept hands a new connection to client.c. */
@@ -276,6 +279,7 @@ main(int argc, char **argv)
 	nofile = raise_nofile();
 
 	memset(&d, 0, sizeof(d));
+	d.ops = route_ops;
 	d.heartbeat_s = cfg_int("sse.heartbeat_seconds");
 	d.max_buffer = positive("sse.max_buffer_bytes", 4096);
 	d.max_clients = positive("sse.max_clients", 1);
@@ -295,8 +299,8 @@ main(int argc, char **argv)
 		rc = 1;
 		goto cleanup;
 	}
-	d.feed = feed_new(&d, cfg_str("redis.host"), (int)cfg_int("redis.port"), cfg_str("redis.socket"),
-	    (int)cfg_int("redis.timeout_ms"));
+	d.feed = feed_new(&d, &pump_hooks, cfg_str("redis.host"), (int)cfg_int("redis.port"),
+	    cfg_str("redis.socket"), (int)cfg_int("redis.timeout_ms"));
 	d.tick = event_new(d.base, -1, EV_PERSIST, on_tick, &d);
 	d.heartbeat = event_new(d.base, -1, EV_PERSIST, on_heartbeat, &d);
 	d.sigterm = evsignal_new(d.base, SIGTERM, on_signal, &d);

@@ -17,43 +17,23 @@
 
 #include "arena.h"
 #include "buf.h"
+#include "client.h"
 #include "head.h"
 #include "jw.h"
 #include "log.h"
-#include "sse.h"
+#include "pump.h"
 #include "sub.h"
+#include "ws.h"
+#include "wsframe.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 #define WS_MSG_MAX 4096 /* the longest message a client may send */
 
-size_t
-ws_frame_header(unsigned char *out, unsigned opcode, size_t len)
-{
-	out[0] = (unsigned char)(0x80 | opcode);
-	if (len < 126) {
-		out[1] = (unsigned char)len;
-		return 2;
-	}
-	if (len < 65536) {
-		out[1] = 126;
-		out[2] = (unsigned char)(len >> 8);
-		out[3] = (unsigned char)len;
-		return 4;
-	}
-	out[1] = 127;
-	for (int i = 0; i < 8; i++)
-		out[2 + i] = (unsigned char)((uint64_t)len >> (56 - 8 * i));
-	return 10;
-}
-
-void
+/* ws_send_text writes one text frame holding len bytes of payload to c's output. */
+static void
 ws_send_text(struct client *c, const char *payload, size_t len)
 {
-	struct evbuffer *out = bufferevent_get_output(c->bev);
-	unsigned char h[10];
-
-	evbuffer_add(out, h, ws_frame_header(h, WSLAY_TEXT_FRAME, len));
-	evbuffer_add(out, payload, len);
+	wsframe_text(bufferevent_get_output(c->bev), payload, len);
 }
 
 /* ws_error sends {"event":"error","data":{"message":...}}. */
@@ -148,7 +128,7 @@ ws_open(struct client *c, const struct head *r)
 	    "Sec-WebSocket-Accept: %s\r\n"
 	    "\r\n",
 	    accept);
-	client_stream(c, PROTO_WS);
+	pump_start(c, PROTO_WS);
 	/* Frames sent right behind the request are in the input already. */
 	if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0)
 		ws_read(c);
@@ -239,7 +219,7 @@ message(struct client *c, const char *msg, size_t len)
 	else if (c->replay != NULL)
 		ws_error(c, "a resume is in progress already");
 	else
-		client_resume(c, id);
+		pump_resume(c, id);
 	json_decref(m);
 }
 

@@ -20,12 +20,16 @@
 #include <event2/util.h>
 
 #include "buf.h"
+#include "client.h"
 #include "feed.h"
 #include "head.h"
 #include "hub.h"
 #include "log.h"
+#include "pump.h"
+#include "route.h"
 #include "sse.h"
 #include "sub.h"
+#include "wsframe.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -1287,6 +1291,7 @@ static void
 daemon_setup(void)
 {
 	memset(&dm, 0, sizeof(dm));
+	dm.ops = route_ops;
 	ck_assert_ptr_nonnull(dm.base = event_base_new());
 	hub_init(&dm.hub);
 	dm.heartbeat_s = 15;
@@ -1588,7 +1593,7 @@ publish(const char *id, const char *type, const char *cluster, const char *owner
 
 	ck_assert_msg(e != NULL, "%s", why);
 	hub_append(&dm.hub, e);
-	client_pump_all(&dm);
+	pump_all(&dm);
 	return e;
 }
 
@@ -1718,7 +1723,7 @@ START_TEST(test_client_slow_cut)
 	ck_assert_uint_gt(n, 4096);
 
 	/* The first tick above the bound is a warning only. */
-	client_tick(&dm);
+	pump_tick(&dm);
 	ck_assert_uint_eq(dm.m.slow_disconnects, 0);
 	ck_assert_uint_eq(dm.nproto[PROTO_SSE], 2);
 	/* At the next, it has taken some (not keeping up, but moving): not cut either. */
@@ -1726,7 +1731,7 @@ START_TEST(test_client_slow_cut)
 	spin();
 	ck_assert_uint_lt(unsent_of(cs), n);
 	ck_assert_uint_gt(unsent_of(cs), 4096);
-	client_tick(&dm);
+	pump_tick(&dm);
 	ck_assert_uint_eq(dm.m.slow_disconnects, 0);
 	ck_assert_uint_eq(dm.nproto[PROTO_SSE], 2);
 
@@ -1739,14 +1744,14 @@ START_TEST(test_client_slow_cut)
 	/* Now it stops reading. Unsent exactly at the bound stays, however many ticks see it. */
 	n = unsent_of(cs);
 	dm.max_buffer = (long)n;
-	client_tick(&dm);
-	client_tick(&dm);
-	client_tick(&dm);
+	pump_tick(&dm);
+	pump_tick(&dm);
+	pump_tick(&dm);
 	ck_assert_uint_eq(dm.m.slow_disconnects, 0);
 	ck_assert_uint_eq(dm.nproto[PROTO_SSE], 2);
 	/* One byte over (the ticks before saw it too): cut. */
 	dm.max_buffer = (long)n - 1;
-	client_tick(&dm);
+	pump_tick(&dm);
 	ck_assert_uint_eq(dm.m.slow_disconnects, 1);
 	ck_assert_uint_eq(dm.nproto[PROTO_SSE], 1);
 	ck_assert_ptr_eq(dm.clients, cf);
@@ -1784,18 +1789,18 @@ START_TEST(test_client_slow_but_writable)
 	publish("5-1", "A", NULL, NULL, json.p);
 	ck_assert_uint_gt(read_queued(fd, &got), 0); /* the peer took all the kernel held */
 	ck_assert_uint_gt(unsent_of(c), 4096);
-	client_tick(&dm);
-	client_tick(&dm);
-	client_tick(&dm);
+	pump_tick(&dm);
+	pump_tick(&dm);
+	pump_tick(&dm);
 	ck_assert_uint_eq(dm.m.slow_disconnects, 0);
 	ck_assert_uint_eq(dm.nproto[PROTO_SSE], 1);
 	/* The loop writes again and fills the socket; the peer reads no more. */
 	bufferevent_enable(c->bev, EV_WRITE);
 	spin();
 	ck_assert_uint_gt(unsent_of(c), 4096);
-	client_tick(&dm); /* it moved since the last tick */
+	pump_tick(&dm); /* it moved since the last tick */
 	ck_assert_uint_eq(dm.m.slow_disconnects, 0);
-	client_tick(&dm);
+	pump_tick(&dm);
 	ck_assert_uint_eq(dm.m.slow_disconnects, 1);
 	ck_assert_ptr_null(dm.clients);
 	buf_free(&json);
@@ -1856,7 +1861,7 @@ START_TEST(test_client_resume)
 	ck_assert_uint_eq(got.len, 0); /* not before the replay */
 	evs[0] = new_ev("6-2", "{\"n\":\"r1\"}");
 	evs[1] = new_ev("7-1", "{\"n\":\"r2\"}");
-	client_replay_done(asked, REPLAY_OK, evs, 2);
+	pump_replayed(asked, REPLAY_OK, evs, 2);
 	ck_assert_int_eq(take(fd, &got), 0);
 	ck_assert_str_eq(buf_cstr(&got),
 	    "id: 6-2\nevent: A\ndata: {\"n\":\"r1\"}\n\n"
@@ -1869,7 +1874,7 @@ START_TEST(test_client_resume)
 	asked = NULL;
 	fd = open_stream("/events", "Last-Event-ID: 6-1\r\n", &c);
 	ck_assert_ptr_nonnull(asked);
-	client_replay_done(asked, REPLAY_GAP, NULL, 0);
+	pump_replayed(asked, REPLAY_GAP, NULL, 0);
 	ck_assert_int_eq(take(fd, &got), 0);
 	ck_assert_str_eq(buf_cstr(&got), "event: reset\ndata: {\"reason\":\"gap\"}\n\n");
 	ck_assert_uint_eq(dm.m.gaps, 1);
