@@ -16,7 +16,6 @@ static const int statuses[] = { 200, 201, 204, 303, 304, 400, 401, 403, 404, 405
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 	5 };
 #define NBUCKET (sizeof(buckets) / sizeof(buckets[0]))
-#define MAX_ROUTES 128
 
 struct route_stats {
 	uint64_t by_status[NSTATUS];
@@ -25,10 +24,11 @@ struct route_stats {
 	uint64_t count;
 };
 
+/* Sized at metrics_init for the route table it is given, however long: no route goes uncounted. */
 struct shm {
-	struct route_stats routes[MAX_ROUTES + 1]; /* the last row is "no route" */
 	uint64_t counters[METRICS__MAX];
 	int64_t workers;
+	struct route_stats routes[]; /* one per route row, then one for "no route" (index nroutes) */
 };
 
 static struct shm *shm;
@@ -37,15 +37,14 @@ static size_t nroutes;
 int
 metrics_init(size_t n)
 {
+	size_t size = sizeof(struct shm) + (n + 1) * sizeof(struct route_stats);
 	void *p;
 
-	if (n > MAX_ROUTES)
-		n = MAX_ROUTES;
 	nroutes = n;
-	p = mmap(NULL, sizeof(struct shm), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
-	memset(p, 0, sizeof(struct shm));
+	memset(p, 0, size);
 	shm = p;
 	return 0;
 }
@@ -70,7 +69,7 @@ metrics_request(int idx, int status, double seconds)
 
 	if (shm == NULL)
 		return;
-	rs = &shm->routes[idx >= 0 && (size_t)idx < nroutes ? (size_t)idx : MAX_ROUTES];
+	rs = &shm->routes[idx >= 0 && (size_t)idx < nroutes ? (size_t)idx : nroutes];
 	for (s = 0; s < NSTATUS - 1 && statuses[s] != status; s++)
 		;
 	add(&rs->by_status[s], 1);
@@ -101,7 +100,7 @@ route_label(struct buf *out, size_t i)
 	size_t n;
 	const struct route *t = route_table(&n);
 
-	if (i == MAX_ROUTES)
+	if (i >= n || i == nroutes)
 		buf_adds(out, "route=\"unmatched\",method=\"\"");
 	else
 		buf_printf(out, "route=\"%s\",method=\"%s\"", t[i].pattern, t[i].method);
@@ -126,9 +125,7 @@ metrics_write(struct buf *out)
 	buf_adds(out,
 	    "# HELP aiops_http_requests_total HTTP requests by route, method and status.\n"
 	    "# TYPE aiops_http_requests_total counter\n");
-	for (i = 0; i <= MAX_ROUTES; i++) {
-		if (i >= nroutes && i != MAX_ROUTES)
-			continue;
+	for (i = 0; i <= nroutes; i++) {
 		for (s = 0; s < NSTATUS; s++) {
 			uint64_t v = get(&shm->routes[i].by_status[s]);
 
@@ -145,11 +142,11 @@ metrics_write(struct buf *out)
 	buf_adds(out,
 	    "# HELP aiops_http_request_duration_seconds Time from request start to response written.\n"
 	    "# TYPE aiops_http_request_duration_seconds histogram\n");
-	for (i = 0; i <= MAX_ROUTES; i++) {
+	for (i = 0; i <= nroutes; i++) {
 		struct route_stats *rs = &shm->routes[i];
 		uint64_t cum = 0, count = get(&rs->count);
 
-		if ((i >= nroutes && i != MAX_ROUTES) || count == 0)
+		if (count == 0)
 			continue;
 		for (b = 0; b <= NBUCKET; b++) {
 			cum += get(&rs->le[b]);

@@ -14,8 +14,6 @@
 #include "log.h"
 #include "tpl.h"
 
-#define TPL_MAX 64
-
 struct tpl_page {
 	char name[64];
 	CSPARSE *cs;
@@ -32,8 +30,8 @@ struct tpl_list {
 
 struct tpl {
 	HDF *hdf;
-	struct tpl_page pages[TPL_MAX];
-	int n;
+	struct tpl_page *pages; /* every template of the folder: the array grows, there is no ceiling */
+	int n, cap;
 	struct tpl_list *lists; /* live lists with arena children */
 };
 
@@ -102,13 +100,18 @@ tpl_open(const char *dir, struct tpl **out, char **why)
 		if (len < 4 || strcmp(de->d_name + len - 3, ".cs") != 0 ||
 		    strcmp(de->d_name, "macros.cs") == 0 || de->d_name[0] == '.')
 			continue;
-		if (t->n == TPL_MAX || len - 3 >= sizeof(p->name)) {
-			*why = xstrdup("too many templates, or a template name too long");
+		if (len - 3 >= sizeof(p->name)) {
+			*why = xstrdup("a template name is longer than 63 bytes");
 			closedir(d);
 			tpl_close(t);
 			return ERR_TEMPLATE;
 		}
+		if (t->n == t->cap) {
+			t->cap = t->cap > 0 ? 2 * t->cap : 64;
+			t->pages = xrealloc(t->pages, sizeof(*t->pages) * (size_t)t->cap);
+		}
 		p = &t->pages[t->n];
+		p->cs = NULL;
 		memcpy(p->name, de->d_name, len - 3);
 		p->name[len - 3] = '\0';
 		if ((nerr = cs_init(&p->cs, t->hdf)) != STATUS_OK ||
@@ -172,6 +175,7 @@ tpl_close(struct tpl *t)
 	for (int i = 0; i < t->n; i++)
 		if (t->pages[i].cs != NULL)
 			cs_destroy(&t->pages[i].cs);
+	free(t->pages);
 	if (t->hdf != NULL)
 		hdf_destroy(&t->hdf);
 	free(t);

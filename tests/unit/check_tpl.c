@@ -335,11 +335,50 @@ START_TEST(test_hidden_files_skipped)
 }
 END_TEST
 
+/* More templates than the old fixed table held (64) all open and render: there is no ceiling. */
+START_TEST(test_many_templates)
+{
+	enum { MANY = 150 };
+	struct tpl *t;
+	char name[32], body[64];
+
+	for (int i = 0; i < MANY; i++) {
+		snprintf(name, sizeof(name), "many_%03d.cs", i);
+		snprintf(body, sizeof(body), "page %d", i);
+		put(name, body);
+	}
+	t = open_dir();
+	for (int i = 0; i < MANY; i += 7) {
+		char *out;
+
+		snprintf(name, sizeof(name), "many_%03d", i);
+		snprintf(body, sizeof(body), "page %d", i);
+		out = render(t, name);
+		ck_assert_str_eq(out, body);
+		free(out);
+	}
+	{
+		char *out = render(t, "many_149");
+
+		ck_assert_str_eq(out, "page 149");
+		free(out);
+	}
+	tpl_close(t);
+	for (int i = 0; i < MANY; i++) {
+		char path[160];
+
+		snprintf(path, sizeof(path), "%s/many_%03d.cs", dir, i);
+		unlink(path);
+	}
+}
+END_TEST
+
 static Suite *
 tpl_suite(void)
 {
 	Suite *s = suite_create("tpl");
-	TCase *core = tcase_create("core"), *errors = tcase_create("errors");
+	TCase *core = tcase_create("core"), *errors = tcase_create("errors"),
+	      *limits = tcase_create("limits");
 
 	tcase_add_checked_fixture(core, setup, teardown);
 	tcase_add_checked_fixture(errors, setup, teardown);
@@ -350,7 +389,10 @@ tpl_suite(void)
 	tcase_add_test(errors, test_render_unknown);
 	tcase_add_test(errors, test_open_errors);
 	tcase_add_test(errors, test_hidden_files_skipped);
+	tcase_add_checked_fixture(limits, setup, teardown);
+	tcase_add_test(limits, test_many_templates);
 	suite_add_tcase(s, core);
+	suite_add_tcase(s, limits);
 	suite_add_tcase(s, errors);
 	return s;
 }
