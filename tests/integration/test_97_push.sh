@@ -229,6 +229,24 @@ check "the cut clients' connections were closed" \
 kill "$fast_sse_pid" "$fast_ws_pid" "${slow_pids[@]}" 2>/dev/null
 wait
 
+# The daemon's own /metrics, after all of the above moved its counters: Prometheus reads it.
+curl -s --unix-socket "$STACK_DIR/sse.sock" http://x/metrics >"$SCRATCH/sse-metrics"
+if out=$(promtool check metrics <"$SCRATCH/sse-metrics" 2>&1); then
+	pass "promtool check metrics accepts the push daemon's /metrics"
+else
+	fail "promtool check metrics accepts the push daemon's /metrics" "$out"
+fi
+missing=""
+for m in 'aiops_sse_clients{proto="sse"}' 'aiops_sse_clients{proto="ws"}' aiops_sse_events_in_total \
+	aiops_sse_events_out_total aiops_sse_events_invalid_total aiops_sse_slow_disconnects_total \
+	aiops_sse_replays_total aiops_sse_gaps_total aiops_sse_redis_reconnects_total; do
+	awk -v m="$m" '$1 == m && $2 ~ /^[0-9]+$/ { found = 1 } END { exit !found }' "$SCRATCH/sse-metrics" ||
+		missing="$missing $m"
+done
+assert_eq "$missing" "" "it counts clients by protocol, events in, out and invalid, slow-client cuts, replays, gaps and Redis reconnects"
+check "events in, out, replays and gaps have moved" awk '
+	$1 ~ /^aiops_sse_(events_in|events_out|replays|gaps)_total$/ && $2 > 0 { n++ } END { exit n != 4 }' "$SCRATCH/sse-metrics"
+
 section "the push daemon restarting"
 stack_stop_sse "$STACK_DIR"
 rc=0
