@@ -82,10 +82,11 @@ ident_login_token(struct req *r)
 	return fresh;
 }
 
-void
+enum err
 ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details)
 {
 	struct audit_entry e = { 0 };
+	enum err err;
 
 	e.actor = r->id != NULL ? r->id->username : actor != NULL ? actor : "anonymous";
 	e.actor_id = r->id != NULL ? r->id->user_id : NULL;
@@ -95,8 +96,9 @@ ident_audit(struct req *r, const char *actor, const char *action, const char *ta
 	e.details = details;
 	e.client_addr = r->remote_addr != NULL ? r->remote_addr : "";
 	e.request_id = r->request_id;
-	if (audit_append(r->w->db, r->a, &e) != ERR_OK)
+	if ((err = audit_append(r->w->db, r->a, &e)) != ERR_OK)
 		log_error(r->request_id, "audit: could not record %s on %s", action, e.target);
+	return err;
 }
 
 /* How long a stashed value waits for the page that shows it. */

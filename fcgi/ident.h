@@ -35,8 +35,9 @@ int ident_login(struct req *r, const struct user *u);
 const char *ident_login_token(struct req *r);
 
 /* ident_audit appends an audit row for r's actor (or actor, when r has no identity yet); target
- * and details may be NULL. Logs when the database refuses. */
-void ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details);
+ * and details may be NULL. Logs when the database refuses, and returns the error: inside a
+ * transaction, a change that cannot be audited must not commit. */
+enum err ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details);
 
 /* ident_stash_put keeps value (copied) for the next page of r's session, under name, for a few
  * minutes: what a form shows once after its redirect. ERR_INPUT when r has no session (a token,

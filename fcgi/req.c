@@ -168,6 +168,26 @@ req_fail_err(struct req *r, enum err e, const char *what)
 	}
 }
 
+struct jw *
+req_jw(struct req *r, int status)
+{
+	struct jw *w = arena_alloc(r->a, sizeof(*w));
+
+	r->status = status;
+	r->ctype = "application/json";
+	r->body.len = 0;
+	r->body_set = true;
+	jw_init(w, &r->body);
+	return w;
+}
+
+int
+req_jw_end(struct req *r)
+{
+	buf_addc(&r->body, '\n');
+	return r->status;
+}
+
 int
 req_json(struct req *r, int status, json_t *j)
 {

@@ -47,6 +47,7 @@ struct req {
 	struct kvlist params; /* path parameters, as named in the route pattern */
 	json_t *json; /* parsed body (RF_BODY_JSON routes), arena-owned */
 	struct identity *id; /* who asks; NULL for anonymous */
+	const char *cluster_id, *cluster_name; /* RF_WEBHOOK: whose ingest token came with it */
 
 	/* The response. */
 	int status;
@@ -79,6 +80,11 @@ const char *req_take_failure(struct req *r);
 
 /* req_fail_err maps a library error to its status, logging server-side failures; returns it. */
 int req_fail_err(struct req *r, enum err e, const char *what);
+
+/* req_jw starts a JSON answer with status and returns the writer of its body (arena memory); the
+ * handler writes one value with it and returns req_jw_end(r). */
+struct jw *req_jw(struct req *r, int status);
+int req_jw_end(struct req *r);
 
 /* req_json makes j (reference stolen) the body with status; returns status. */
 int req_json(struct req *r, int status, json_t *j);

@@ -9,6 +9,12 @@ int res_ops_health(struct req *r);
 int res_ops_ready(struct req *r);
 int res_ops_metrics(struct req *r);
 
+/* res_alerts.c: alerts. */
+int res_alerts_webhook(struct req *r);
+
+/* res_ingest.c: clusters' ingest tokens. */
+int res_ingest_token_create(struct req *r);
+
 /* res_apidoc.c: the API reference page, from the OpenAPI document. */
 int res_apidoc_page(struct req *r);
 

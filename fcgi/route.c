@@ -16,6 +16,7 @@
 #include "res.h"
 #include "route.h"
 #include "version.h"
+#include "webhook.h"
 
 #define H RF_HTML
 #define J RF_JSON
@@ -96,6 +97,9 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v1/users", res_users_create, ROLE_ADMIN, J | RF_BODY_JSON),
 	ROUTE("PATCH", "/api/v1/users/{id}", res_users_patch, ROLE_ADMIN, J | RF_BODY_JSON),
 	ROUTE("GET", "/api/v1/audit", res_audit_list, ROLE_ADMIN, J),
+	ROUTE("POST", "/api/v1/clusters/{id}/ingest-token", res_ingest_token_create, ROLE_ADMIN, J),
+	ROUTE("POST", "/api/v1/alerts/webhook/{cluster}", res_alerts_webhook, ROLE_PUBLIC,
+	    J | RF_BODY_JSON | RF_WEBHOOK),
 };
 
 #undef H
@@ -207,7 +211,9 @@ route_check(const struct route *t, size_t n, const char **why)
 		    t[i].method == NULL || t[i].role <= ROLE_UNSET || t[i].role >= ROLE__MAX ||
 		    !(t[i].flags & (RF_HTML | RF_JSON | RF_TEXT)) ||
 		    (t[i].deps != 0 &&
-			(strcmp(t[i].method, "GET") != 0 || !(t[i].flags & (RF_HTML | RF_JSON))))) {
+			(strcmp(t[i].method, "GET") != 0 || !(t[i].flags & (RF_HTML | RF_JSON)))) ||
+		    ((t[i].flags & RF_WEBHOOK) &&
+			(t[i].role != ROLE_PUBLIC || strstr(t[i].pattern, "{cluster}") == NULL))) {
 			snprintf(msg, sizeof(msg), "row %zu is incomplete", i);
 			*why = msg;
 			return -1;
@@ -239,7 +245,7 @@ static int
 read_body(struct req *r, char **out, size_t *outlen)
 {
 	const char *cl = req_param(r, "CONTENT_LENGTH");
-	long max = cfg_int("server.max_body");
+	long max = cfg_int(r->route->flags & RF_WEBHOOK ? "alerts.max_body" : "server.max_body");
 	char *end;
 	long n;
 
@@ -419,11 +425,11 @@ route_dispatch(struct req *r)
 	if ((cookie = req_param(r, "HTTP_COOKIE")) != NULL &&
 	    kv_parse_cookies(r->a, cookie, &r->cookies) != ERR_OK)
 		return req_fail(r, 400, "too many cookies");
-	if ((st = ident_guard(r)) != 0)
+	if ((st = (r->route->flags & RF_WEBHOOK) ? webhook_guard(r) : ident_guard(r)) != 0)
 		return st;
 	if ((st = take_body(r)) != 0)
 		return st;
-	if ((st = ident_csrf(r)) != 0)
+	if (!(r->route->flags & RF_WEBHOOK) && (st = ident_csrf(r)) != 0)
 		return st;
 	if (r->route->deps != 0 && (st = cache_serve(r, &key, &ver)) != 0)
 		return st;

@@ -17,6 +17,9 @@ enum route_flag {
 	RF_PASSWORD_EXEMPT = 1 << 5, /* usable while the user must still change a one-time password */
 	RF_LOGIN_CSRF = 1 << 6, /* no session yet: the form carries the pre-login token instead */
 	RF_LIVE = 1 << 7, /* a page that follows the fleet through the push daemon (live.js) */
+	/* A webhook: no person or API token, but the ingest token of the cluster the path's {cluster}
+	 * names (webhook_guard); no CSRF. The row's role is ROLE_PUBLIC. */
+	RF_WEBHOOK = 1 << 8,
 };
 
 struct route {

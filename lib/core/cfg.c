@@ -26,6 +26,10 @@ static const struct cfg_key cfg_keys[] = {
 	    0 },
 	{ "server.openapi", "AIOPS_OPENAPI", PKGDATADIR "/static/openapi.json",
 	    "the OpenAPI document the API reference page is rendered from", 0 },
+	{ "alerts.max_body", "AIOPS_ALERTS_MAX_BODY", "16777216",
+	    "largest Alertmanager webhook body accepted, bytes (a larger one is refused with 413, which "
+	    "Alertmanager does not retry: keep it above what max_alerts lets through)",
+	    1 },
 	{ "server.max_body", "AIOPS_MAX_BODY", "1048576", "largest request body accepted, bytes", 1 },
 	{ "server.json_depth", "AIOPS_JSON_DEPTH", "32", "deepest JSON nesting accepted", 1 },
 	{ "server.cache", "AIOPS_CACHE", "1",

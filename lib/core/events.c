@@ -15,6 +15,9 @@ static const char *const type_names[EVENT__MAX] = {
 	"CLUSTER_UPDATED",
 	"CLUSTER_DELETED",
 	"CLUSTER_STATUS_CHANGED",
+	"ALERT_FIRED",
+	"ALERT_RESOLVED",
+	"ALERT_ACKED",
 };
 
 const char *

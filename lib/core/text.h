@@ -7,4 +7,9 @@
 /* text_uuid_ok accepts the canonical 8-4-4-4-12 hex form, so a bad id is a 404, not a SQL error. */
 bool text_uuid_ok(const char *s);
 
+/* text_rfc3339_ok accepts an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an optional fraction of up
+ * to nine digits, and Z or an offset +HH:MM / -HH:MM ('t' and 'z' in either case). The fields are
+ * range-checked (month 1-12, day 1-31, hour 0-23, minute 0-59, second 0-60). */
+bool text_rfc3339_ok(const char *s);
+
 #endif

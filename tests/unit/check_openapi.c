@@ -364,7 +364,15 @@ START_TEST(test_auth_answers_are_documented)
 		if (!documented(&t[i]) || !json_is_object(op))
 			continue;
 		sec = json_object_get(op, "security");
-		if (t[i].role == ROLE_PUBLIC) {
+		if (t[i].flags & RF_WEBHOOK) {
+			/* No person or API token: the cluster's ingest token, refused with 401. */
+			if (!json_is_array(sec) || json_array_size(sec) != 1 ||
+			    json_object_get(json_array_get(sec, 0), "ingestToken") == NULL ||
+			    !has_response(op, "401"))
+				buf_printf(&wrong,
+				    "\n  %s %s is a webhook: security names ingestToken, and 401",
+				    t[i].method, t[i].pattern);
+		} else if (t[i].role == ROLE_PUBLIC) {
 			if (!json_is_array(sec) || json_array_size(sec) != 0)
 				buf_printf(&wrong, "\n  %s %s is public but lacks security: []", t[i].method,
 				    t[i].pattern);

@@ -1,0 +1,59 @@
+/* alert.h: alerts taken in from every cluster's Alertmanager (webhook version 4), and their
+ * history. An alert is one (cluster, fingerprint, startsAt): a payload delivered twice, or by both
+ * Alertmanagers of an HA pair, finds the row it made and changes nothing. */
+#ifndef AIOPS_ALERT_H
+#define AIOPS_ALERT_H
+
+#include <jansson.h>
+
+#include "err.h"
+
+struct arena;
+struct db;
+
+/* The most alerts one payload may carry, and the most labels or annotations one alert may. */
+#define ALERT_PAYLOAD_MAX 20000
+#define ALERT_PAIRS_MAX 128
+
+/* One alert of a payload, validated. Strings and objects are borrowed from the parsed body. */
+struct alert_in {
+	const char *fingerprint; /* 16 lower-case hex digits */
+	const char *status; /* "firing" or "resolved" */
+	const char *starts_at; /* RFC 3339 */
+	const char *ends_at; /* RFC 3339, or NULL while the alert fires (Alertmanager's zero time) */
+	const char *alertname, *severity; /* from the labels, "" when absent */
+	const char *generator_url; /* as sent; "" when absent */
+	json_t *labels, *annotations; /* objects of strings */
+};
+
+struct alert_batch {
+	struct alert_in *items; /* arena memory */
+	int n;
+	long truncated; /* alerts Alertmanager left out (max_alerts) */
+};
+
+/* alert_webhook_parse checks an Alertmanager webhook body and fills out (arena memory; strings
+ * borrowed from body). Unknown members are ignored (newer Alertmanagers add some). Returns ERR_OK,
+ * or ERR_INPUT with *why (arena memory) naming the first fault a sender can act on, such as
+ * "alerts[3].startsAt is not an RFC 3339 time", or ERR_TOOBIG past ALERT_PAYLOAD_MAX alerts. */
+enum err alert_webhook_parse(struct arena *a, json_t *body, struct alert_batch *out, const char **why);
+
+/* An alert whose state the intake changed (arena memory). */
+struct alert_change {
+	const char *id, *fingerprint, *status, *alertname, *severity;
+};
+
+/* alert_ingest stores b for cluster_id in one statement, so that it lands whole or not at all: new
+ * alerts are inserted, known ones updated when their state, end, annotations or link changed, and
+ * each change of state gets its alert_events row. A firing copy of an alert already resolved (a
+ * late redelivery) changes nothing. *changes lists the alerts whose state changed, *n their count.
+ * ERR_DB when PostgreSQL is unavailable or the outcome is unknown (the sender retries; a retry of a
+ * payload that did land changes nothing). */
+enum err alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struct alert_batch *b,
+    struct alert_change **changes, int *n);
+
+/* alert_fingerprint writes Alertmanager's fingerprint of labels (an object of strings) into out
+ * (17 bytes): FNV-1a 64 over the sorted label pairs, each as name 0xFF value 0xFF. */
+void alert_fingerprint(json_t *labels, char *out);
+
+#endif

@@ -1,0 +1,144 @@
+# test_98_alerts.sh: Alertmanager's webhook through nginx: the cluster's ingest token, idempotent
+# storage by (cluster, fingerprint, startsAt) (redelivery, an HA pair, late copies), every refusal
+# (400, 401, 404, 413) storing nothing, and PostgreSQL away (503, then the retry lands once).
+
+FIX=$ROOT/tests/fixtures
+FIRING=$FIX/alertmanager_webhook_firing.json
+RESOLVED=$FIX/alertmanager_webhook_resolved.json
+
+# hook CLUSTER TOKEN FILE [CURL-ARGS...]: post a webhook body from FILE as Alertmanager does.
+hook() {
+	local cluster=$1 token=$2 file=$3
+	shift 3
+	AUTH=anon req POST "/api/v1/alerts/webhook/$cluster" -H 'Content-Type: application/json' \
+		${token:+-H "Authorization: Bearer $token"} --data-binary "@$file" "$@"
+}
+rows() { sql "SELECT count(*) FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE c.name = '$1' ${2:-}"; }
+events() { sql "SELECT count(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id JOIN clusters c ON c.id = a.cluster_id WHERE c.name = '$1' ${2:-}"; }
+
+create_cluster "$(cluster_body am-east production openshift)"
+east=$CREATED_ID
+create_cluster "$(cluster_body am-west production openshift)"
+
+section "the ingest token"
+json POST "/api/v1/clusters/$east/ingest-token" ''
+assert_status 201 "an admin makes the cluster's ingest token"
+TOKEN=$(jb .token)
+check "it is an ingest token, shown once" grep -qE '^aiops_ingest_[A-Za-z0-9_-]{43}$' <<<"$TOKEN"
+assert_json '.webhook_url == "/api/v1/alerts/webhook/am-east"' "with the address to post to"
+assert_eq "$(sql "SELECT count(*) FROM cluster_ingest_tokens WHERE digest = encode(sha256('$TOKEN'), 'hex')")" 1 \
+	"only its digest is stored"
+assert_eq "$(sql "SELECT count(*) FROM cluster_ingest_tokens WHERE digest LIKE '%$TOKEN%'")" 0 "never the token"
+get "/api/v1/audit?action=cluster.ingest_token"
+assert_json '[.items[] | select(.target == "cluster:am-east")] | length == 1' "making it is audited"
+json POST "/api/v1/clusters/$CREATED_ID/ingest-token" ''
+WEST_TOKEN=$(jb .token)
+json POST "/api/v1/clusters/00000000-0000-4000-8000-000000000000/ingest-token" ''
+assert_status 404 "an unknown cluster has no token to make"
+
+section "refusals store nothing"
+hook am-east "" "$FIRING"
+assert_status 401 "no token: 401"
+assert_header WWW-Authenticate '^Bearer' "with a challenge"
+hook am-east "aiops_ingest_$(printf 'x%.0s' $(seq 1 43))" "$FIRING"
+assert_status 401 "a token of the right shape that is not the cluster's: 401"
+hook am-east "$WEST_TOKEN" "$FIRING"
+assert_status 401 "another cluster's token: 401"
+hook am-nowhere "$TOKEN" "$FIRING"
+assert_status 404 "an unknown cluster: 404"
+printf '{"version": "4", "alerts": [' >"$SCRATCH/bad.json"
+hook am-east "$TOKEN" "$SCRATCH/bad.json"
+assert_status 400 "a body that is not JSON: 400"
+printf '{"version":"4","alerts":[{"status":"firing","labels":{"alertname":"\xff\xfe"},"startsAt":"2026-05-14T08:00:00Z"}]}' >"$SCRATCH/utf8.json"
+hook am-east "$TOKEN" "$SCRATCH/utf8.json"
+assert_status 400 "a body that is not UTF-8: 400"
+jq '.version = "3"' "$FIRING" >"$SCRATCH/v3.json"
+hook am-east "$TOKEN" "$SCRATCH/v3.json"
+assert_error 400 bad_request "another version: 400"
+assert_json '.error.message | test("version \"3\"")' "saying which version it got"
+jq 'del(.alerts[1].startsAt)' "$FIRING" >"$SCRATCH/nostart.json"
+hook am-east "$TOKEN" "$SCRATCH/nostart.json"
+assert_status 400 "an alert without startsAt: 400"
+assert_json '.error.message | test("alerts\\[1\\]\\.startsAt")' "naming the alert and the field"
+jq '.alerts[0].labels.alertname = 5' "$FIRING" >"$SCRATCH/notstr.json"
+hook am-east "$TOKEN" "$SCRATCH/notstr.json"
+assert_status 400 "a label that is not a string: 400"
+assert_eq "$(rows am-east)" 0 "none of them stored anything"
+log_has '.level == "warn" and (.msg | test("webhook of cluster am-east refused"))' &&
+	pass "a refused payload is logged with its reason" || fail "a refused payload is logged with its reason"
+
+section "firing, redelivered, resolved, late"
+hook am-east "$TOKEN" "$FIRING"
+assert_status 200 "a firing payload is taken"
+assert_json '.received == 2 and .changed == 2 and .cluster == "am-east"' "both alerts are new"
+assert_eq "$(rows am-east "AND a.status = 'firing'")" 2 "two firing alerts are stored"
+assert_eq "$(sql "SELECT count(*) FROM alerts WHERE fingerprint = '330c7ea7405483a4' AND ends_at IS NULL AND alertname = 'GPUTemperatureHigh' AND severity = 'critical'")" 1 \
+	"Alertmanager's zero endsAt is no end, and the name and severity come from the labels"
+hook am-east "$TOKEN" "$FIRING"
+assert_json '.changed == 0' "the same payload again changes nothing"
+hook "$east" "$TOKEN" "$FIRING"
+assert_status 200 "the cluster may be named by its id"
+assert_eq "$(rows am-east)" 2 "still two alerts"
+assert_eq "$(events am-east "AND e.kind = 'fired'")" 2 "and two 'fired' in their history"
+hook am-east "$TOKEN" "$RESOLVED"
+assert_json '.changed == 2' "the resolved payload changes both"
+assert_eq "$(rows am-east "AND a.status = 'resolved' AND a.ends_at IS NOT NULL")" 2 "both are resolved, with their end"
+hook am-east "$TOKEN" "$FIRING"
+assert_json '.changed == 0' "a late copy of the firing payload does not reopen them"
+assert_eq "$(rows am-east "AND a.status = 'resolved'")" 2 "they stay resolved"
+assert_eq "$(events am-east)" 4 "the history holds fired and resolved for each"
+n=$(redis-cli -s "$STACK_DIR/redis/redis.sock" XRANGE aiops:events - + | grep -c '"ALERT_RESOLVED"')
+assert_ge "$n" 2 "each change went to the event stream ($n ALERT_RESOLVED)"
+
+section "resolved before firing; an HA pair"
+jq '.alerts |= map(.startsAt = "2026-05-15T10:00:00Z" | .labels.pass = "two")' "$RESOLVED" >"$SCRATCH/r2.json"
+jq '.alerts |= map(.startsAt = "2026-05-15T10:00:00Z" | .labels.pass = "two" | del(.fingerprint))' "$FIRING" >"$SCRATCH/f2.json"
+hook am-east "$TOKEN" "$SCRATCH/r2.json"
+assert_json '.changed == 2' "a resolved alert never seen firing is stored resolved"
+hook am-east "$TOKEN" "$SCRATCH/f2.json"
+assert_status 200 "its firing copy arrives late (without fingerprints: they are computed)"
+assert_eq "$(rows am-east "AND a.starts_at = '2026-05-15T10:00:00Z' AND a.status = 'resolved'")" 2 "and leaves it resolved"
+jq '.alerts |= map(.startsAt = "2026-05-16T10:00:00Z" | del(.fingerprint))' "$FIRING" >"$SCRATCH/ha.json"
+for i in 1 2 3 4 5 6; do hook am-east "$TOKEN" "$SCRATCH/ha.json" -o "$SCRATCH/ha.$i" & done
+wait
+assert_eq "$(rows am-east "AND a.starts_at = '2026-05-16T10:00:00Z'")" 2 "six concurrent copies (an HA pair's) make two alerts"
+assert_eq "$(events am-east "AND a.starts_at = '2026-05-16T10:00:00Z'")" 2 "and one 'fired' each"
+assert_eq "$(sql "SELECT count(*) FROM alerts WHERE fingerprint = '330c7ea7405483a4' AND starts_at = '2026-05-16T10:00:00Z'")" 1 \
+	"the fingerprint computed here is Alertmanager's"
+
+section "large payloads"
+jq -c '.alerts[0] as $a | .alerts = [range(1000) as $i | $a | .labels.n = ($i | tostring) | del(.fingerprint)] | .truncatedAlerts = 7' \
+	"$FIRING" >"$SCRATCH/k.json"
+hook am-east "$TOKEN" "$SCRATCH/k.json"
+assert_status 200 "1,000 alerts in one payload are taken"
+assert_json '.received == 1000 and .changed == 1000 and .truncated_alerts == 7' \
+	"all of them, and what Alertmanager left out is reported"
+assert_eq "$(rows am-east "AND a.labels ? 'n'")" 1000 "1,000 rows"
+head -c 17000000 /dev/zero | tr '\0' ' ' >"$SCRATCH/huge.json"
+hook am-east "$TOKEN" "$SCRATCH/huge.json"
+assert_status 413 "a body over alerts.max_body: 413"
+
+section "hostile labels are data"
+jq '.alerts |= map(.startsAt = "2026-05-17T10:00:00Z" | .labels.alertname = "<script>alert(1)</script>" | del(.fingerprint)
+	| .annotations.runbook_url = "javascript:alert(1)")' "$FIRING" >"$SCRATCH/xss.json"
+hook am-east "$TOKEN" "$SCRATCH/xss.json"
+assert_status 200 "a payload with markup in its labels is taken"
+assert_eq "$(sql "SELECT count(*) FROM alerts WHERE alertname = '<script>alert(1)</script>' AND annotations->>'runbook_url' = 'javascript:alert(1)'")" 2 \
+	"stored as sent, for the pages to escape"
+
+section "PostgreSQL away during a delivery"
+pgdata=$(stack_pg_dir "$STACK_DIR")/data
+jq '.alerts |= map(.startsAt = "2026-05-18T10:00:00Z" | del(.fingerprint))' "$FIRING" >"$SCRATCH/pg.json"
+as_pg "$PGBIN/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null 2>&1
+hook am-east "$TOKEN" "$SCRATCH/pg.json"
+assert_error 503 unavailable "without PostgreSQL the webhook answers 503, which Alertmanager retries"
+stack_start_pg "$STACK_DIR" >"$SCRATCH/pgstart.log" 2>&1 || fail "PostgreSQL starts again" "$(cat "$SCRATCH/pgstart.log")"
+for _ in 1 2 3 4 5 6 7 8; do
+	hook am-east "$TOKEN" "$SCRATCH/pg.json"
+	[ "$STATUS" = 200 ] && break
+	sleep 0.25
+done
+assert_status 200 "the retry lands once PostgreSQL is back"
+hook am-east "$TOKEN" "$SCRATCH/pg.json"
+assert_json '.changed == 0' "and a second retry changes nothing"
+assert_eq "$(rows am-east "AND a.starts_at = '2026-05-18T10:00:00Z'")" 2 "the alerts are stored once"
