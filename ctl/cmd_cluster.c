@@ -15,6 +15,7 @@
 #include "dataver.h"
 #include "db.h"
 #include "events.h"
+#include "ingest.h"
 
 int
 cmd_cluster_store(struct ctl *c, struct cluster_in *in, int quiet_if_exists)
@@ -183,5 +184,43 @@ cmd_cluster_rm(struct ctl *c, int argc, char **argv)
 	dataver_bump(c->rds, DATAVER_CLUSTERS);
 	(void)cluster_emit(c->rds, c->a, EVENT_CLUSTER_DELETED, cl);
 	printf("removed %s\n", cl->name);
+	return 0;
+}
+
+int
+cmd_cluster_ingest_token(struct ctl *c, int argc, char **argv)
+{
+	struct cluster *cl;
+	char *token = NULL;
+	enum err e;
+
+	if (argc != 2) {
+		fprintf(stderr, "aiopsctl: cluster ingest-token takes one NAME or ID\n");
+		return 2;
+	}
+	e = cluster_get_by_name(c->db, c->a, argv[1], &cl);
+	if (e == ERR_NOTFOUND)
+		e = cluster_get(c->db, c->a, argv[1], &cl);
+	if (e == ERR_NOTFOUND) {
+		fprintf(stderr, "aiopsctl: no cluster is called %s\n", argv[1]);
+		return 1;
+	}
+	if (e != ERR_OK) {
+		fprintf(stderr, "aiopsctl: %s\n", ctl_failure(c, e));
+		return 1;
+	}
+	if (ctl_begin(c) != 0)
+		return 1;
+	if ((e = ingest_token_new(c->db, c->a, cl->id, "aiopsctl", &token)) != ERR_OK) {
+		db_tx_rollback(c->db);
+		fprintf(stderr, "aiopsctl: %s\n", ctl_failure(c, e));
+		return 1;
+	}
+	if (ctl_commit(c, "cluster.ingest_token", arena_printf(c->a, "cluster:%s", cl->name), NULL) != 0)
+		return 1;
+	printf("a new ingest token for %s; the old one no longer works. Give it to the cluster's\n"
+	       "Alertmanager (webhook_configs: url .../api/v1/alerts/webhook/%s, http_config:\n"
+	       "authorization: credentials). It is not shown again:\n%s\n",
+	    cl->name, cl->name, token);
 	return 0;
 }

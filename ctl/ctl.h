@@ -65,6 +65,7 @@ int cmd_migrate(struct ctl *c, int argc, char **argv);
 int cmd_cluster_add(struct ctl *c, int argc, char **argv);
 int cmd_cluster_list(struct ctl *c, int argc, char **argv);
 int cmd_cluster_rm(struct ctl *c, int argc, char **argv);
+int cmd_cluster_ingest_token(struct ctl *c, int argc, char **argv);
 int cmd_demo(struct ctl *c, int argc, char **argv);
 int cmd_user_add(struct ctl *c, int argc, char **argv);
 int cmd_user_passwd(struct ctl *c, int argc, char **argv);

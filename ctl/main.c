@@ -33,6 +33,8 @@ ctl_usage(FILE *f)
 	    "              [--region R] [--label KEY=VALUE]... [--gpu]\n"
 	    "  cluster list [--json]         list every cluster\n"
 	    "  cluster rm NAME|ID            remove a cluster\n"
+	    "  cluster ingest-token NAME|ID  make the token its Alertmanager sends webhooks with (the\n"
+	    "                                last line printed); the old one stops working\n"
 	    "  demo [--fake-api URL]         load the demo fleet (clusters that exist are kept); with a\n"
 	    "                                fake-kube URL their API servers are its clusters URL/c/NAME\n"
 	    "\n"
@@ -171,6 +173,7 @@ static const struct command {
 	{ "cluster", "add", cmd_cluster_add, NEED_DB },
 	{ "cluster", "list", cmd_cluster_list, NEED_DB },
 	{ "cluster", "rm", cmd_cluster_rm, NEED_DB },
+	{ "cluster", "ingest-token", cmd_cluster_ingest_token, NEED_DB },
 	{ "user", "add", cmd_user_add, NEED_DB | NEED_AUTH },
 	{ "user", "passwd", cmd_user_passwd, NEED_DB | NEED_AUTH },
 	{ "user", "disable", cmd_user_disable, NEED_DB },

@@ -142,3 +142,17 @@ assert_status 200 "the retry lands once PostgreSQL is back"
 hook am-east "$TOKEN" "$SCRATCH/pg.json"
 assert_json '.changed == 0' "and a second retry changes nothing"
 assert_eq "$(rows am-east "AND a.starts_at = '2026-05-18T10:00:00Z'")" 2 "the alerts are stored once"
+
+section "aiopsctl cluster ingest-token"
+out=$(stack_ctl "$STACK_DIR" cluster ingest-token am-west 2>&1)
+new=$(tail -n 1 <<<"$out")
+check "aiopsctl prints a new token on its last line" grep -qE '^aiops_ingest_[A-Za-z0-9_-]{43}$' <<<"$new"
+jq '.alerts |= map(.startsAt = "2026-05-19T10:00:00Z" | del(.fingerprint))' "$FIRING" >"$SCRATCH/w.json"
+hook am-west "$new" "$SCRATCH/w.json"
+assert_json '.changed == 2' "the cluster's Alertmanager delivers with it"
+hook am-west "$WEST_TOKEN" "$SCRATCH/w.json"
+assert_status 401 "the token it replaced no longer works"
+get "/api/v1/audit?action=cluster.ingest_token"
+assert_json '[.items[] | select(.target == "cluster:am-west" and .actor == "aiopsctl")] | length == 1' "aiopsctl's token is audited too"
+stack_ctl "$STACK_DIR" cluster ingest-token am-nowhere >/dev/null 2>&1
+assert_eq "$?" 1 "an unknown cluster is an error"
