@@ -33,8 +33,21 @@ struct target {
 	struct http_req req[CHECK__MAX];
 	bool used[CHECK__MAX];
 	const char *refused[CHECK__MAX]; /* a URL the policy refused, with the reason */
-	char *secrets[CREDENTIAL__MAX]; /* opened credentials, arena memory */
+	char *secrets[CREDENTIAL__MAX]; /* opened credentials, arena memory, wiped by target_done */
+	int pending; /* its requests http_run has not finished yet */
 };
+
+/* target_done is each request's completion callback: the cluster's credentials are wiped as soon
+ * as its last request is done, not kept until the pass ends. */
+static void
+target_done(struct http_req *h, void *arg)
+{
+	struct target *t = arg;
+
+	(void)h;
+	if (--t->pending == 0)
+		credential_wipe(t->secrets);
+}
 
 /* join_url appends path to base (which may end with a slash, or carry a path prefix). */
 static const char *
@@ -86,6 +99,9 @@ add_check(struct collect *co, struct target *t, enum check k, const char *base, 
 	t->req[k].ca_pem = t->secrets[CREDENTIAL_CA_BUNDLE];
 	t->req[k].timeout_ms = cfg_int("collect.timeout_ms");
 	t->req[k].max_bytes = (size_t)cfg_int("collect.max_bytes");
+	t->req[k].done = target_done;
+	t->req[k].done_arg = t;
+	t->pending++;
 }
 
 /* outcome says why check k of t failed, or NULL when it passed: 2xx for everything. */
@@ -96,8 +112,14 @@ outcome(struct arena *a, const struct target *t, enum check k)
 
 	if (t->refused[k] != NULL)
 		return arena_printf(a, "refused: %s", t->refused[k]);
-	if (h->failed)
+	if (h->failed) {
+		/* The person reads our words; libcurl's own stay in the log (the API has no field
+		 * for them: clusters.status_reason holds one text). */
+		if (h->detail[0] != '\0')
+			log_info(NULL, "cluster %s: %s: %s (libcurl: %s)", t->c->name, h->url, h->error,
+			    h->detail);
 		return arena_strdup(a, h->error);
+	}
 	if (h->status >= 300 && h->status < 400) {
 		const char *why = h->location != NULL ? http_url_refused(h->location) : NULL;
 
@@ -247,6 +269,8 @@ collect_health(struct collect *co)
 		for (int k = 0; k < CHECK__MAX; k++)
 			if (t->used[k] && t->refused[k] == NULL)
 				all[nreq++] = &t->req[k];
+		if (t->pending == 0)
+			credential_wipe(t->secrets);
 	}
 	http_run(all, nreq, (int)cfg_int("collect.concurrency"));
 	for (int i = 0; i < n; i++) {

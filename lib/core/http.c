@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include <curl/curl.h>
+#include <sodium.h>
 
 #include "arena.h"
 #include "http.h"
@@ -183,24 +184,125 @@ prepare(struct http_req *h)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "aiops-collect/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, h);
+	h->detail[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->detail);
 	if (h->ca_pem != NULL) {
 		struct curl_blob blob = { (void *)h->ca_pem, strlen(h->ca_pem), CURL_BLOB_COPY };
 
 		curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
 	}
 	hdr = curl_slist_append(hdr, "Accept: application/json, text/plain;q=0.9, */*;q=0.1");
-	if (h->bearer != NULL) {
+	/* The Authorization header is built here, not by libcurl (CURLOPT_USERPWD), so that every
+	 * copy of a credential is ours to wipe: this buffer now, the header list in finish. */
+	if (h->bearer != NULL || h->basic != NULL) {
 		struct buf b = { 0 };
 
-		buf_printf(&b, "Authorization: Bearer %s", h->bearer);
+		if (h->bearer != NULL)
+			buf_printf(&b, "Authorization: Bearer %s", h->bearer);
+		else {
+			size_t n = strlen(h->basic),
+			       cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+			char *b64 = xmalloc(cap);
+
+			sodium_bin2base64(
+			    b64, cap, (const unsigned char *)h->basic, n, sodium_base64_VARIANT_ORIGINAL);
+			buf_printf(&b, "Authorization: Basic %s", b64);
+			sodium_memzero(b64, cap);
+			free(b64);
+		}
 		hdr = curl_slist_append(hdr, buf_cstr(&b));
+		sodium_memzero(b.p, b.len);
 		buf_free(&b);
-	} else if (h->basic != NULL) {
-		curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-		curl_easy_setopt(e, CURLOPT_USERPWD, h->basic);
 	}
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, hdr);
 	h->headers = hdr;
+}
+
+/* tls_words says which certificate fault libcurl's own text (detail) names, in our words, or NULL. */
+static const char *
+tls_words(const char *detail)
+{
+	static const struct {
+		const char *needle, *words;
+	} rows[] = {
+		{ "expired", "the server's TLS certificate has expired" },
+		{ "not yet valid", "the server's TLS certificate is not valid yet" },
+		{ "subject name", "the server's TLS certificate is not for this host name" },
+		{ "does not match target host", "the server's TLS certificate is not for this host name" },
+		{ "self-signed certificate", NULL },
+		{ "self signed certificate", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		if (strcasestr(detail, rows[i].needle) != NULL)
+			return rows[i].words;
+	return NULL;
+}
+
+/* explain puts into h->error, in words a person reads, why the transfer failed with rc; libcurl's
+ * own text stays in h->detail (its error buffer, or its generic text for rc). */
+static void
+explain(struct http_req *h, CURLcode rc)
+{
+	const char *tls = NULL;
+
+	if (h->detail[0] == '\0')
+		snprintf(h->detail, sizeof(h->detail), "%s", curl_easy_strerror(rc));
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		snprintf(h->error, sizeof(h->error), "no answer within %.1f s", (double)h->timeout_ms / 1000);
+		return;
+	case CURLE_PEER_FAILED_VERIFICATION:
+		if ((tls = tls_words(h->detail)) != NULL)
+			snprintf(h->error, sizeof(h->error), "%s", tls);
+		else if (h->ca_pem != NULL)
+			snprintf(h->error, sizeof(h->error),
+			    "the server's TLS certificate is not trusted by the CA bundle given for this "
+			    "cluster");
+		else
+			snprintf(h->error, sizeof(h->error),
+			    "the server's TLS certificate is not trusted by the system's CA certificates; "
+			    "give "
+			    "the cluster a CA bundle if it uses its own CA");
+		return;
+	case CURLE_SSL_CACERT_BADFILE:
+		snprintf(h->error, sizeof(h->error), "%s",
+		    h->ca_pem != NULL
+			? "the CA bundle given for this cluster cannot be used: it holds no usable "
+			  "PEM certificate"
+			: "the system's CA certificates cannot be read");
+		return;
+	case CURLE_SSL_CONNECT_ERROR: snprintf(h->error, sizeof(h->error), "TLS handshake failed"); return;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		snprintf(h->error, sizeof(h->error), "the host name does not resolve");
+		return;
+	case CURLE_COULDNT_CONNECT: snprintf(h->error, sizeof(h->error), "connection refused"); return;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+		snprintf(h->error, sizeof(h->error), "the connection closed without an answer");
+		return;
+	case CURLE_PARTIAL_FILE:
+		snprintf(h->error, sizeof(h->error), "the answer was cut off before its end");
+		return;
+	case CURLE_FILESIZE_EXCEEDED:
+		snprintf(h->error, sizeof(h->error), "the answer is larger than %zu bytes", h->max_bytes);
+		return;
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+		snprintf(h->error, sizeof(h->error), "the server's answer is not valid HTTP");
+		return;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+	case CURLE_URL_MALFORMAT:
+		snprintf(
+		    h->error, sizeof(h->error), "the URL cannot be fetched: only http and https URLs are");
+		return;
+	default:
+		snprintf(h->error, sizeof(h->error), "the request failed (libcurl error %d)", (int)rc);
+		return;
+	}
 }
 
 /* finish reads the outcome of h's transfer into its fields and frees the handle. */
@@ -218,27 +320,12 @@ finish(struct http_req *h, CURLcode rc)
 	if (rc != CURLE_OK) {
 		h->failed = true;
 		if (h->error[0] != '\0')
-			; /* ours: refused address, too large */
-		else if (rc == CURLE_OPERATION_TIMEDOUT)
-			snprintf(h->error, sizeof(h->error), "no answer within %.1f s",
-			    (double)h->timeout_ms / 1000);
-		else if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE)
-			snprintf(h->error, sizeof(h->error),
-			    "TLS: the server's certificate is not trusted (%s)", curl_easy_strerror(rc));
-		else if (rc == CURLE_SSL_CONNECT_ERROR)
-			snprintf(h->error, sizeof(h->error), "TLS handshake failed");
-		else if (rc == CURLE_COULDNT_RESOLVE_HOST)
-			snprintf(h->error, sizeof(h->error), "the host name does not resolve");
-		else if (rc == CURLE_COULDNT_CONNECT)
-			snprintf(h->error, sizeof(h->error), "connection refused");
-		else if (rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR)
-			snprintf(h->error, sizeof(h->error), "the connection closed without an answer");
-		else if (rc == CURLE_FILESIZE_EXCEEDED)
-			snprintf(
-			    h->error, sizeof(h->error), "the answer is larger than %zu bytes", h->max_bytes);
+			h->detail[0] = '\0'; /* ours: refused address, too large */
 		else
-			snprintf(h->error, sizeof(h->error), "%s", curl_easy_strerror(rc));
+			explain(h, rc);
 	}
+	for (struct curl_slist *l = h->headers; l != NULL; l = l->next)
+		sodium_memzero(l->data, strlen(l->data));
 	curl_slist_free_all(h->headers);
 	h->headers = NULL;
 	curl_easy_cleanup(e);
@@ -277,6 +364,8 @@ http_run(struct http_req **reqs, int n, int concurrency)
 			curl_multi_remove_handle(m, msg->easy_handle);
 			finish(h, msg->data.result);
 			active--;
+			if (h->done != NULL)
+				h->done(h, h->done_arg);
 		}
 		if (active > 0 && running > 0)
 			curl_multi_poll(m, NULL, 0, 100, NULL);

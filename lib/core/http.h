@@ -20,6 +20,10 @@ struct http_req {
 	const char *ca_pem; /* trust only these certificates, or NULL for the system's */
 	long timeout_ms;
 	size_t max_bytes;
+	/* called by http_run as soon as this request has finished (before the others have), or
+	 * NULL: the moment to wipe the credentials it borrowed */
+	void (*done)(struct http_req *h, void *arg);
+	void *done_arg;
 
 	/* out */
 	long status; /* HTTP status, 0 when no answer arrived */
@@ -27,7 +31,9 @@ struct http_req {
 	char *location; /* Location of a 3xx, malloc'd, or NULL */
 	double seconds; /* total time */
 	bool failed; /* no usable answer: see error */
-	char error[256]; /* why, for a person: "timed out after 5 s", "certificate not trusted", ... */
+	char error[256]; /* why, for a person, in our words: "no answer within 5.0 s", "the server's
+			  * TLS certificate is not trusted by the CA bundle given for this cluster" */
+	char detail[256]; /* libcurl's own words for the failure, for logs; "" when error is ours */
 
 	void *easy; /* private */
 	void *headers; /* private */
@@ -54,7 +60,8 @@ enum http_url_defect http_url_check(const char *url, char **host);
 const char *http_url_refused(const char *url);
 
 /* http_run performs the n requests at most concurrency at a time (curl multi) and returns when
- * all have finished or failed; each request's own timeout bounds it. */
+ * all have finished or failed; each request's own timeout bounds it. The copies it makes of a
+ * request's credentials (the Authorization header) are wiped when that request finishes. */
 void http_run(struct http_req **reqs, int n, int concurrency);
 
 /* http_release frees what http_run left in h (body, location). */

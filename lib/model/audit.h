@@ -20,7 +20,14 @@ struct audit_entry {
 	const char *client_addr, *request_id;
 };
 
-/* audit_append adds e to the log. Callers that must not act unrecorded check the result. */
+/* audit_append adds e to the log. A change and its audit row go in one transaction: a change that
+ * cannot be audited does not happen. So a caller opens a transaction (db_tx_begin, or db_tx),
+ * makes its change, calls audit_append inside the same transaction, and commits only when both
+ * succeeded; on any error it rolls back. audit_append runs in the caller's open transaction when
+ * there is one (it is one statement and opens none of its own); outside one it commits by itself,
+ * which suits only events with no change to go with (a failed login). Announcements (events,
+ * data versions) go after the commit. Arena memory for the parameters; details stays the
+ * caller's. */
 enum err audit_append(struct db *db, struct arena *a, const struct audit_entry *e);
 
 struct audit_filter {

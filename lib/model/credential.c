@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "arena.h"
 #include "credential.h"
 #include "db.h"
@@ -46,6 +48,41 @@ kind_of(const char *s)
 		if (strcmp(s, kind_names[k]) == 0)
 			return (enum credential_kind)k;
 	return CREDENTIAL__MAX;
+}
+
+/* A plaintext credential in arena memory, wiped when the arena goes if nobody wiped it before. */
+struct plain {
+	char *p;
+	size_t n;
+};
+
+static void
+plain_wipe(void *arg)
+{
+	struct plain *w = arg;
+
+	sodium_memzero(w->p, w->n);
+}
+
+/* hold_plain registers the wipe of n bytes of plaintext at p for when a is freed or reset. */
+static void
+hold_plain(struct arena *a, char *p, size_t n)
+{
+	struct plain *w = arena_alloc(a, sizeof(*w));
+
+	w->p = p;
+	w->n = n;
+	arena_cleanup(a, plain_wipe, w);
+}
+
+void
+credential_wipe(char *values[CREDENTIAL__MAX])
+{
+	for (int k = 0; k < CREDENTIAL__MAX; k++)
+		if (values[k] != NULL) {
+			sodium_memzero(values[k], strlen(values[k]));
+			values[k] = NULL;
+		}
 }
 
 const char *
@@ -156,7 +193,8 @@ credential_open_all(struct db *db, struct arena *a, const struct secret_key *key
 		if (key == NULL || secret_open(key, a, dbres_get(r, i, 1), &values[k], &n) != ERR_OK) {
 			values[k] = NULL;
 			unopened[k] = true;
-		}
+		} else
+			hold_plain(a, values[k], n);
 	}
 	return ERR_OK;
 }
@@ -180,9 +218,11 @@ credential_rotate(struct db *db, struct arena *a, const struct secret_key *old_k
 
 		if ((e = secret_open(old_key, a, dbres_get(r, i, 2), &plain, &n)) != ERR_OK)
 			goto fail;
+		hold_plain(a, plain, n);
 		p[0] = dbres_get(r, i, 0);
 		p[1] = dbres_get(r, i, 1);
 		p[2] = secret_seal(new_key, a, plain, n);
+		sodium_memzero(plain, n);
 		p[3] = secret_key_id(new_key);
 		if ((e = db_exec(db, &st_reseal, p, a, NULL)) != ERR_OK)
 			goto fail;

@@ -35,10 +35,14 @@ enum err credential_set(struct db *db, struct arena *a, const struct secret_key 
 enum err credential_which(struct db *db, struct arena *a, const char *cluster_id, bool set[CREDENTIAL__MAX]);
 
 /* credential_open_all opens every credential cluster_id has, with one query: values[k] is kind k in
- * the clear (arena memory) or NULL when unset; unopened[k] says kind k is stored but does not open
+ * the clear (arena memory, wiped when a is freed; wipe it sooner with credential_wipe as soon as
+ * the requests that use it are done) or NULL when unset; unopened[k] says kind k is stored but does not open
  * with key (key NULL: none opens). ERR_NOTFOUND for a malformed id. */
 enum err credential_open_all(struct db *db, struct arena *a, const struct secret_key *key,
     const char *cluster_id, char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX]);
+
+/* credential_wipe overwrites each opened value with zeros and sets it to NULL. */
+void credential_wipe(char *values[CREDENTIAL__MAX]);
 
 /* credential_rotate reseals every credential from old_key to new_key in one transaction (the
  * caller's, when one is open: see db_tx_begin); *count says how many. ERR_INPUT when a credential does not open with old_key (nothing is changed then). */

@@ -2,9 +2,15 @@
  * cannot happen reports itself. */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 
@@ -100,6 +106,101 @@ START_TEST(test_many_at_once)
 }
 END_TEST
 
+static int done_calls[4];
+
+static void
+count_done(struct http_req *h, void *arg)
+{
+	done_calls[(intptr_t)arg]++;
+	ck_assert(h->easy == NULL); /* finished: its handle is gone */
+}
+
+/* Each request's completion callback runs once; failures are told in our words, and libcurl's
+ * own words are kept apart in detail. */
+START_TEST(test_done_and_our_words)
+{
+	struct http_req hs[2], *all[2] = { &hs[0], &hs[1] };
+
+	memset(hs, 0, sizeof(hs));
+	memset(done_calls, 0, sizeof(done_calls));
+	hs[0].url = "ftp://127.0.0.1/";
+	hs[1].url = "http://127.0.0.1:1/";
+	for (int i = 0; i < 2; i++) {
+		hs[i].timeout_ms = 2000;
+		hs[i].done = count_done;
+		hs[i].done_arg = (void *)(intptr_t)i;
+	}
+	http_run(all, 2, 1);
+	ck_assert_int_eq(done_calls[0], 1);
+	ck_assert_int_eq(done_calls[1], 1);
+	ck_assert_msg(strcmp(hs[0].error, "the URL cannot be fetched: only http and https URLs are") == 0,
+	    "error: %s", hs[0].error);
+	ck_assert_msg(hs[0].detail[0] != '\0', "libcurl's words are kept in detail");
+	ck_assert_msg(strstr(hs[0].error, hs[0].detail) == NULL, "error repeats libcurl: %s", hs[0].error);
+	ck_assert_msg(strcmp(hs[1].error, "connection refused") == 0, "error: %s", hs[1].error);
+	ck_assert_msg(hs[1].detail[0] != '\0', "detail of a refused connection is empty");
+	for (int i = 0; i < 2; i++)
+		http_release(&hs[i]);
+}
+END_TEST
+
+/* serve_once accepts one connection on fd, copies the request head to out, answers 200. */
+static void
+serve_once(int fd, int out)
+{
+	char req[4096];
+	ssize_t n, got = 0;
+	int c = accept(fd, NULL, NULL);
+
+	while (c >= 0 && got < (ssize_t)sizeof(req) - 1 &&
+	    (n = read(c, req + got, sizeof(req) - 1 - (size_t)got)) > 0) {
+		got += n;
+		req[got] = '\0';
+		if (strstr(req, "\r\n\r\n") != NULL)
+			break;
+	}
+	if (got > 0 && write(out, req, (size_t)got) != got)
+		_exit(1);
+	if (c >= 0 && write(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", 40) != 40)
+		_exit(1);
+	_exit(0);
+}
+
+/* Basic auth goes out as the header we build (so that its copies are ours to wipe). */
+START_TEST(test_basic_auth_header)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct http_req h = { 0 }, *all[1] = { &h };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), p[2];
+	char url[64], head[4096] = { 0 };
+	pid_t child;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	ck_assert_int_eq(pipe(p), 0);
+	if ((child = fork()) == 0)
+		serve_once(fd, p[1]);
+	close(p[1]);
+	close(fd);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/-/ready", ntohs(sa.sin_port));
+	h.url = url;
+	h.basic = "ops:hunter2";
+	h.timeout_ms = 5000;
+	http_run(all, 1, 1);
+	ck_assert_msg(!h.failed, "%s", h.error);
+	ck_assert_int_eq(h.status, 200);
+	ck_assert_int_ge(read(p[0], head, sizeof(head) - 1), 1);
+	ck_assert_msg(
+	    strstr(head, "\r\nAuthorization: Basic b3BzOmh1bnRlcjI=\r\n") != NULL, "request: %s", head);
+	close(p[0]);
+	waitpid(child, NULL, 0);
+	http_release(&h);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -110,6 +211,8 @@ http_suite(void)
 	tcase_add_test(errors, test_resolved_address_refused);
 	tcase_add_test(errors, test_connection_refused_reported);
 	tcase_add_test(errors, test_many_at_once);
+	tcase_add_test(errors, test_done_and_our_words);
+	tcase_add_test(core, test_basic_auth_header);
 	tcase_set_timeout(errors, 20);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
