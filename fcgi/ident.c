@@ -12,9 +12,11 @@
 #include "audit.h"
 #include "auth.h"
 #include "cfg.h"
+#include "db.h"
 #include "ident.h"
 #include "log.h"
 #include "req.h"
+#include "res.h"
 #include "route.h"
 #include "tpl.h"
 #include "url.h"
@@ -101,6 +103,28 @@ ident_audit(struct req *r, const char *actor, const char *action, const char *ta
 	return err;
 }
 
+int
+ident_tx_begin(struct req *r)
+{
+	enum err e = db_tx_begin(r->w->db);
+
+	return e == ERR_OK ? 0 : req_fail_err(r, e, "begin a change");
+}
+
+int
+ident_tx_end(struct req *r, int st)
+{
+	enum err e;
+
+	if (st != 0) {
+		db_tx_rollback(r->w->db);
+		return st;
+	}
+	if ((e = db_tx_commit(r->w->db)) != ERR_OK)
+		return req_fail_err(r, e, "commit a change with its audit row");
+	return 0;
+}
+
 /* How long a stashed value waits for the page that shows it. */
 #define STASH_SECONDS 300
 
@@ -118,6 +142,14 @@ ident_stash_take(struct req *r, const char *name)
 	if (r->id == NULL || r->id->via != VIA_SESSION || r->id->session_hash == NULL)
 		return NULL;
 	return session_stash_take(r->w->rds, r->a, r->id->session_hash, name);
+}
+
+char *
+ident_stash_peek(struct req *r, const char *name)
+{
+	if (r->id == NULL || r->id->via != VIA_SESSION || r->id->session_hash == NULL)
+		return NULL;
+	return session_stash_get(r->w->rds, r->a, r->id->session_hash, name);
 }
 
 /* csv_next returns the next item of a comma-separated list at *p (leading spaces skipped), its
@@ -371,6 +403,12 @@ origin_ok(struct req *r)
 	return on == hn && on > 0 && strncasecmp(o, host, on) == 0 && (o[on] == '\0' || o[on] == ':');
 }
 
+bool
+ident_same_site(struct req *r)
+{
+	return origin_ok(r);
+}
+
 /* csrf_sent returns the token a browser request carries: the X-CSRF-Token header for fetch, or
  * the csrf_token form field. The body is read later, so the form is parsed here on demand by the
  * dispatcher: this only looks at what is there. */
@@ -382,6 +420,49 @@ csrf_sent(const struct req *r)
 	if (h != NULL && *h != '\0')
 		return h;
 	return kv_get(&r->form, "csrf_token");
+}
+
+/* page_values gives the page shell who is logged in: the user box, the logout form's token and
+ * the menus of the role. */
+static void
+page_values(struct req *r)
+{
+	struct tpl *t = r->w->tpl;
+
+	tpl_set(t, "Session.user", r->id->username);
+	tpl_set(t, "Session.role", role_name(r->id->role));
+	tpl_set(t, "Session.via",
+	    r->id->via == VIA_SESSION	  ? "session"
+		: r->id->via == VIA_PROXY ? "proxy"
+					  : "token");
+	if (r->id->csrf != NULL)
+		tpl_set(t, "Session.csrf", r->id->csrf);
+	if (r->id->role >= ROLE_OPERATOR)
+		tpl_set(t, "Session.can_operate", "1");
+	if (r->id->role >= ROLE_ADMIN)
+		tpl_set(t, "Session.is_admin", "1");
+}
+
+void
+ident_error_page(struct req *r)
+{
+	const char *cookie, *error = r->error;
+	json_t *fields = r->error_fields;
+	int status = r->status;
+
+	/* The dispatcher answers 404 and 405 before it asks who is there (nothing to protect): ask
+	 * now, quietly, so the page still shows who is logged in. A failure changes nothing. */
+	if (r->id == NULL && r->cookies.n == 0 && (status == 404 || status == 405) &&
+	    (cookie = req_param(r, "HTTP_COOKIE")) != NULL &&
+	    kv_parse_cookies(r->a, cookie, &r->cookies) == ERR_OK) {
+		if (resolve(r) != 0)
+			r->id = NULL;
+		r->status = status;
+		r->error = error;
+		r->error_fields = fields;
+	}
+	if (r->id != NULL)
+		page_values(r);
 }
 
 int
@@ -397,30 +478,21 @@ ident_guard(struct req *r)
 			req_header_out(r, "WWW-Authenticate", "Bearer realm=\"aiops\"");
 		return st;
 	}
-	if (r->id != NULL && (rt->flags & RF_HTML)) {
-		struct tpl *t = r->w->tpl;
-
-		tpl_set(t, "Session.user", r->id->username);
-		tpl_set(t, "Session.role", role_name(r->id->role));
-		tpl_set(t, "Session.via",
-		    r->id->via == VIA_SESSION	  ? "session"
-			: r->id->via == VIA_PROXY ? "proxy"
-						  : "token");
-		if (r->id->csrf != NULL)
-			tpl_set(t, "Session.csrf", r->id->csrf);
-		if (r->id->role >= ROLE_OPERATOR)
-			tpl_set(t, "Session.can_operate", "1");
-		if (r->id->role >= ROLE_ADMIN)
-			tpl_set(t, "Session.is_admin", "1");
-	}
+	if (r->id != NULL && (rt->flags & RF_HTML))
+		page_values(r);
 	if (rt->role == ROLE_PUBLIC)
 		return 0;
 	if (r->id == NULL) {
 		if (rt->flags & RF_HTML) {
 			const char *next = r->path;
 
+			/* A form sent after the session ended: the login page says why and keeps it. */
+			if ((rt->flags & RF_BODY_FORM) && strcmp(r->method, "POST") == 0)
+				return res_auth_session_ended(r);
 			if (strcmp(r->method, "GET") != 0 || strcmp(next, "/") == 0)
 				return req_redirect(r, "/login");
+			if (r->query_string != NULL && *r->query_string != '\0')
+				next = arena_printf(r->a, "%s?%s", next, r->query_string);
 			return req_redirect(r, arena_printf(r->a, "/login?next=%s", url_encode(r->a, next)));
 		}
 		req_header_out(r, "WWW-Authenticate", "Bearer realm=\"aiops\"");

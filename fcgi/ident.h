@@ -15,6 +15,11 @@ struct user;
  * page for a person without a session, 401 for a program, 403, 503). */
 int ident_guard(struct req *r);
 
+/* ident_error_page gives the error page the shell values of who is logged in (after the page's
+ * values were reset), finding out first when the request was answered before anyone asked (404
+ * and 405). The failure being shown stays as it is. */
+void ident_error_page(struct req *r);
+
 /* ident_csrf runs once the body is parsed: a state change made with a session cookie must come
  * from this site (Origin) and carry the session's CSRF token (csrf_token field or X-CSRF-Token
  * header); a login form carries the pre-login token of its cookie. Returns 0 or 403. */
@@ -35,9 +40,18 @@ int ident_login(struct req *r, const struct user *u);
 const char *ident_login_token(struct req *r);
 
 /* ident_audit appends an audit row for r's actor (or actor, when r has no identity yet); target
- * and details may be NULL. Logs when the database refuses, and returns the error: inside a
- * transaction, a change that cannot be audited must not commit. */
+ * and details may be NULL. Returns the database's answer: inside a change's transaction the caller
+ * fails the change with it (a change that cannot be audited does not happen); outside one it is
+ * only logged here. */
 enum err ident_audit(struct req *r, const char *actor, const char *action, const char *target, void *details);
+
+/* ident_tx_begin opens the transaction that holds a change and its audit rows: 0, or the status
+ * answered (503 when the database cannot be reached). */
+int ident_tx_begin(struct req *r);
+
+/* ident_tx_end closes it: st 0 commits (returning 0, or 503 when the commit fails, and then
+ * nothing of the change was kept), another st rolls back and is returned. */
+int ident_tx_end(struct req *r, int st);
 
 /* ident_stash_put keeps value (copied) for the next page of r's session, under name, for a few
  * minutes: what a form shows once after its redirect. ERR_INPUT when r has no session (a token,
@@ -47,5 +61,13 @@ enum err ident_stash_put(struct req *r, const char *name, const char *value);
 /* ident_stash_take returns what the previous page of r's session kept under name (arena memory),
  * once; NULL when nothing was kept. */
 char *ident_stash_take(struct req *r, const char *name);
+
+/* ident_stash_peek is ident_stash_take that leaves the value until it expires (a page that may be
+ * reloaded); never for a secret. */
+char *ident_stash_peek(struct req *r, const char *name);
+
+/* ident_same_site says whether a browser's request came from a page of this site (its Origin, when
+ * it sends one, is ours). */
+bool ident_same_site(struct req *r);
 
 #endif

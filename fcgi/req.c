@@ -16,6 +16,7 @@
 #include "cache.h"
 #include "cfg.h"
 #include "db.h"
+#include "ident.h"
 #include "json.h"
 #include "jw.h"
 #include "rds.h"
@@ -395,6 +396,7 @@ render_error(struct req *r)
 		return;
 	}
 	tpl_reset(r->w->tpl);
+	ident_error_page(r);
 	tpl_set_int(r->w->tpl, "Error.Status", status);
 	tpl_set(r->w->tpl, "Error.Reason", status_text(status));
 	tpl_set(r->w->tpl, "Error.Message", msg);

@@ -41,9 +41,13 @@ int res_clusters_health(struct req *r);
 int res_clusters_credentials_put(struct req *r);
 int res_clusters_credentials_form(struct req *r);
 
-/* res_auth.c: logging in and out, who am I, and nginx's auth_request. */
+/* res_auth.c: logging in and out, who am I, and nginx's auth_request. res_auth_session_ended is
+ * the dispatcher's answer to a form sent without a live session: the login page, saying why and
+ * keeping what can be kept (/login/resume offers to send it again after the login). */
+int res_auth_session_ended(struct req *r);
 int res_auth_login_page(struct req *r);
 int res_auth_login(struct req *r);
+int res_auth_resume(struct req *r);
 int res_auth_logout_page(struct req *r);
 int res_auth_logout(struct req *r);
 int res_auth_check(struct req *r);

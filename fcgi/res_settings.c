@@ -66,7 +66,7 @@ res_settings_password(struct req *r)
 	const char *cur = kv_get(&r->form, "current"), *nw = kv_get(&r->form, "new");
 	const char *confirm = kv_get(&r->form, "confirm"), *why;
 	struct user *u;
-	int delay = 0;
+	int delay = 0, st;
 	enum err e;
 
 	if (cur == NULL || nw == NULL || confirm == NULL || *cur == '\0') {
@@ -92,10 +92,16 @@ res_settings_password(struct req *r)
 		tpl_set(r->w->tpl, "Errors.password", why);
 		return res_settings_render(r, 422);
 	}
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
 	e = user_set_password(r->w->db, r->w->rds, r->a, r->id->user_id, nw, false, r->id->session_hash);
 	if (e != ERR_OK)
-		return req_fail_err(r, e, "change password");
-	ident_audit(r, NULL, "user.password", arena_printf(r->a, "user:%s", r->id->username), NULL);
+		st = req_fail_err(r, e, "change password");
+	else if ((e = ident_audit(r, NULL, "user.password", arena_printf(r->a, "user:%s", r->id->username),
+		      NULL)) != ERR_OK)
+		st = req_fail_err(r, e, "record the change in the audit log");
+	if ((st = ident_tx_end(r, st)) != 0)
+		return st;
 	req_flash(r, "Your password was changed. Your other sessions were logged out.");
 	return req_redirect(r, "/settings");
 }

@@ -45,16 +45,19 @@ make_token(struct req *r, const char *name, const char *role_s, long days, char 
 		return req_fail_field(r, "expires_days", "0 (never) to 3650 days");
 	if ((st = owner(r, &u)) != 0)
 		return st;
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
 	e = token_create(r->w->db, r->a, u, name, (enum role)role, (int)days, secret, t);
 	if (e == ERR_INPUT)
-		return req_fail_field(r, "name", "a name of 1 to 64 printable characters");
-	if (e != ERR_OK)
-		return req_fail_err(r, e, "create token");
-	ident_audit(r, NULL, "token.create", arena_printf(r->a, "token:%s", (*t)->id),
-	    json_own(r->a,
-		json_pack("{s:s, s:s, s:i}", "name", name, "role", role_name((enum role)role), "expires_days",
-		    (int)days)));
-	return 0;
+		st = req_fail_field(r, "name", "a name of 1 to 64 printable characters");
+	else if (e != ERR_OK)
+		st = req_fail_err(r, e, "create token");
+	else if ((e = ident_audit(r, NULL, "token.create", arena_printf(r->a, "token:%s", (*t)->id),
+		      json_own(r->a,
+			  json_pack("{s:s, s:s, s:i}", "name", name, "role", role_name((enum role)role),
+			      "expires_days", (int)days)))) != ERR_OK)
+		st = req_fail_err(r, e, "record the new token in the audit log");
+	return ident_tx_end(r, st);
 }
 
 int
@@ -88,16 +91,21 @@ res_tokens_create_form(struct req *r)
 static int
 revoke(struct req *r, const char *id, struct token **t)
 {
-	enum err e =
-	    token_revoke(r->w->db, r->w->rds, r->a, id, r->id->role >= ROLE_ADMIN ? NULL : r->id->user_id, t);
+	enum err e;
+	int st;
 
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
+	e = token_revoke(r->w->db, r->w->rds, r->a, id, r->id->role >= ROLE_ADMIN ? NULL : r->id->user_id, t);
 	if (e == ERR_NOTFOUND)
-		return req_fail(r, 404, "no live token of yours has this id");
-	if (e != ERR_OK)
-		return req_fail_err(r, e, "revoke token");
-	ident_audit(r, NULL, "token.revoke", arena_printf(r->a, "token:%s", (*t)->id),
-	    json_own(r->a, json_pack("{s:s, s:s}", "name", (*t)->name, "owner", (*t)->username)));
-	return 0;
+		st = req_fail(r, 404, "no live token of yours has this id");
+	else if (e != ERR_OK)
+		st = req_fail_err(r, e, "revoke token");
+	else if ((e = ident_audit(r, NULL, "token.revoke", arena_printf(r->a, "token:%s", (*t)->id),
+		      json_own(r->a,
+			  json_pack("{s:s, s:s}", "name", (*t)->name, "owner", (*t)->username)))) != ERR_OK)
+		st = req_fail_err(r, e, "record the revocation in the audit log");
+	return ident_tx_end(r, st);
 }
 
 int

@@ -85,6 +85,7 @@ new_user(struct req *r, const char *name, const char *display, const char *role_
 	int role = role_parse(role_s);
 	const char *why;
 	enum err e;
+	int st;
 
 	*otp = NULL;
 	if (name == NULL || (why = user_name_ok(name)) != NULL)
@@ -99,17 +100,20 @@ new_user(struct req *r, const char *name, const char *display, const char *role_
 		*otp = arena_alloc(r->a, AUTH_SECRET_CHARS + 1);
 		auth_random_secret(*otp);
 	}
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
 	e = user_create(r->w->db, r->a, name, display != NULL ? display : "", (enum role)role,
 	    pw != NULL ? pw : *otp, pw == NULL, "local", u);
 	if (e == ERR_CONFLICT)
-		return req_fail(r, 409, arena_printf(r->a, "a user named \"%s\" already exists", name));
-	if (e == ERR_INPUT)
-		return req_fail_field(r, "username", "PostgreSQL refused this user name");
-	if (e != ERR_OK)
-		return req_fail_err(r, e, "create user");
-	ident_audit(r, NULL, "user.create", arena_printf(r->a, "user:%s", name),
-	    json_own(r->a, json_pack("{s:s}", "role", role_name((enum role)role))));
-	return 0;
+		st = req_fail(r, 409, arena_printf(r->a, "a user named \"%s\" already exists", name));
+	else if (e == ERR_INPUT)
+		st = req_fail_field(r, "username", "PostgreSQL refused this user name");
+	else if (e != ERR_OK)
+		st = req_fail_err(r, e, "create user");
+	else if ((e = ident_audit(r, NULL, "user.create", arena_printf(r->a, "user:%s", name),
+		      json_own(r->a, json_pack("{s:s}", "role", role_name((enum role)role))))) != ERR_OK)
+		st = req_fail_err(r, e, "record the new user in the audit log");
+	return ident_tx_end(r, st);
 }
 
 int
@@ -131,11 +135,11 @@ res_users_create_form(struct req *r)
 	return show_otp(r, u->username, otp, 201);
 }
 
-/* change applies one change to user id: a role, disabled, or a new one-time password (*otp);
- * *u is the account as it was. An admin cannot lock themselves out: no demoting or disabling
- * oneself. */
+/* change_in_tx applies the changes to user id inside the open transaction, each with its audit
+ * row: a role, disabled, or a new one-time password (*otp); *u is the account as it was. An admin
+ * cannot lock themselves out: no demoting or disabling oneself. */
 static int
-change(
+change_in_tx(
     struct req *r, const char *id, const char *role_s, int disabled, bool reset, char **otp, struct user **u)
 {
 	bool self = strcmp(id, r->id->user_id) == 0;
@@ -156,10 +160,12 @@ change(
 		if (role != (int)(*u)->role) {
 			if ((e = user_set_role(r->w->db, r->w->rds, r->a, id, (enum role)role)) != ERR_OK)
 				return req_fail_err(r, e, "change role");
-			ident_audit(r, NULL, "user.role", arena_printf(r->a, "user:%s", (*u)->username),
-			    json_own(r->a,
-				json_pack("{s:s, s:s}", "from", role_name((*u)->role), "to",
-				    role_name((enum role)role))));
+			if ((e = ident_audit(r, NULL, "user.role",
+				 arena_printf(r->a, "user:%s", (*u)->username),
+				 json_own(r->a,
+				     json_pack("{s:s, s:s}", "from", role_name((*u)->role), "to",
+					 role_name((enum role)role))))) != ERR_OK)
+				return req_fail_err(r, e, "record the role change in the audit log");
 		}
 	}
 	if (disabled >= 0 && (bool)disabled != (*u)->disabled) {
@@ -167,8 +173,9 @@ change(
 			return req_fail_field(r, "disabled", "you cannot disable your own account");
 		if ((e = user_set_disabled(r->w->db, r->w->rds, r->a, id, disabled != 0)) != ERR_OK)
 			return req_fail_err(r, e, "change account");
-		ident_audit(r, NULL, disabled ? "user.disable" : "user.enable",
-		    arena_printf(r->a, "user:%s", (*u)->username), NULL);
+		if ((e = ident_audit(r, NULL, disabled ? "user.disable" : "user.enable",
+			 arena_printf(r->a, "user:%s", (*u)->username), NULL)) != ERR_OK)
+			return req_fail_err(r, e, "record the change in the audit log");
 	}
 	if (reset) {
 		if (self)
@@ -177,10 +184,24 @@ change(
 		auth_random_secret(*otp);
 		if ((e = user_set_password(r->w->db, r->w->rds, r->a, id, *otp, true, NULL)) != ERR_OK)
 			return req_fail_err(r, e, "reset password");
-		ident_audit(
-		    r, NULL, "user.password.reset", arena_printf(r->a, "user:%s", (*u)->username), NULL);
+		if ((e = ident_audit(r, NULL, "user.password.reset",
+			 arena_printf(r->a, "user:%s", (*u)->username), NULL)) != ERR_OK)
+			return req_fail_err(r, e, "record the reset in the audit log");
 	}
 	return 0;
+}
+
+/* change runs change_in_tx in one transaction: every change with its audit row, or nothing. */
+static int
+change(
+    struct req *r, const char *id, const char *role_s, int disabled, bool reset, char **otp, struct user **u)
+{
+	int st = ident_tx_begin(r);
+
+	*otp = NULL;
+	if (st != 0)
+		return st;
+	return ident_tx_end(r, change_in_tx(r, id, role_s, disabled, reset, otp, u));
 }
 
 int

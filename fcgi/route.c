@@ -47,6 +47,7 @@ static const struct route routes[] = {
 
 	ROUTE("GET", "/login", res_auth_login_page, ROLE_PUBLIC, H),
 	ROUTE("POST", "/login", res_auth_login, ROLE_PUBLIC, H | RF_BODY_FORM | RF_LOGIN_CSRF),
+	ROUTE("GET", "/login/resume", res_auth_resume, ROLE_VIEWER, H),
 	ROUTE("GET", "/logout", res_auth_logout_page, ROLE_PUBLIC, H),
 	ROUTE("POST", "/logout", res_auth_logout, ROLE_VIEWER, H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
 	ROUTE("GET", "/auth/check", res_auth_check, ROLE_PUBLIC, RF_TEXT),

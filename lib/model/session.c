@@ -182,6 +182,16 @@ session_stash_put(
 }
 
 char *
+session_stash_get(struct rds *r, struct arena *a, const char *session_hash, const char *name)
+{
+	char *v = NULL;
+
+	if (session_hash == NULL || rds_get(r, a, stash_key(a, session_hash, name), &v) != ERR_OK)
+		return NULL;
+	return v;
+}
+
+char *
 session_stash_take(struct rds *r, struct arena *a, const char *session_hash, const char *name)
 {
 	const char *key;

@@ -31,6 +31,10 @@ enum err session_destroy(struct db *db, struct rds *r, struct arena *a, const ch
 enum err session_stash_put(
     struct rds *r, struct arena *a, const char *session_hash, const char *name, const char *value, int ttl);
 
+/* session_stash_get returns what is kept under name (arena memory) and leaves it there until it
+ * expires: for what may be shown again on a reload. NULL when there is none. */
+char *session_stash_get(struct rds *r, struct arena *a, const char *session_hash, const char *name);
+
 /* session_stash_take returns the value kept under name (arena memory) and removes it, so it is
  * read once; NULL when there is none or it cannot be removed. */
 char *session_stash_take(struct rds *r, struct arena *a, const char *session_hash, const char *name);
