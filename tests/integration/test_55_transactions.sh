@@ -124,3 +124,30 @@ check "with its audit row, once" test "$(sql "SELECT count(*) FROM audit_log WHE
 get "/api/v1/clusters/$(sql "SELECT id FROM clusters WHERE name = 'tx-lost'")"
 assert_status 200 "the service reads it"
 assert_json '.name == "tx-lost"' "whole"
+
+section "the demo fleet is tests/fakes/demo.json"
+out=$(stack_ctl "$STACK_DIR" demo 2>&1)
+check "aiopsctl demo loads the fleet" grep -q "demo fleet: 12 clusters added" <<<"$out"
+want=$(jq -r 'keys[]' "$ROOT/tests/fakes/demo.json" | sort | tr '\n' ' ')
+got=$(sql "SELECT name FROM clusters WHERE api_url LIKE '%.demo.invalid:6443' ORDER BY name" | tr '\n' ' ')
+assert_eq "$got" "$want" "it registers exactly the clusters demo.json names"
+# What the fake serves is what aiopsctl records: versions of the clusters that answer, and which
+# fail, and how.
+want=$(jq -r 'to_entries[] | select(.value.fail == null) | "\(.key) \(.value.version)"' "$ROOT/tests/fakes/demo.json" | sort)
+got=$(sql "SELECT name || ' ' || version FROM clusters WHERE api_url LIKE '%.demo.invalid:6443' AND status <> 'unreachable' ORDER BY name")
+assert_eq "$got" "$want" "with the versions demo.json gives"
+want=$(jq -r 'to_entries[] | select(.value.fail != null) | .key' "$ROOT/tests/fakes/demo.json" | sort | tr '\n' ' ')
+got=$(sql "SELECT name FROM clusters WHERE api_url LIKE '%.demo.invalid:6443' AND status = 'unreachable' ORDER BY name" | tr '\n' ' ')
+assert_eq "$got" "$want" "unreachable where demo.json makes the fake fail"
+want=$(jq -r 'to_entries[] | select(.value.ready == false) | "\(.key) API server not ready: \(.value.failing_check) failing"' "$ROOT/tests/fakes/demo.json" | sort)
+got=$(sql "SELECT name || ' ' || status_reason FROM clusters WHERE api_url LIKE '%.demo.invalid:6443' AND status = 'degraded' ORDER BY name")
+assert_eq "$got" "$want" "degraded where it makes a readiness check fail, saying which"
+want=$(jq -r 'to_entries[] | select(.value.gpu_nodes > 0) | .key' "$ROOT/tests/fakes/demo.json" | sort | tr '\n' ' ')
+got=$(sql "SELECT name FROM clusters WHERE api_url LIKE '%.demo.invalid:6443' AND has_gpu ORDER BY name" | tr '\n' ' ')
+assert_eq "$got" "$want" "with GPUs where it gives GPU nodes"
+out=$(stack_ctl "$STACK_DIR" demo 2>&1)
+check "a second run adds nothing ($out)" grep -q "demo fleet: 0 clusters added" <<<"$out"
+for name in $(jq -r 'keys[]' "$ROOT/tests/fakes/demo.json"); do
+	stack_ctl "$STACK_DIR" cluster rm "$name" >/dev/null 2>&1
+done
+check "the demo clusters are removed again" test "$(sql "SELECT count(*) FROM clusters WHERE api_url LIKE '%.demo.invalid:6443'")" = 0
