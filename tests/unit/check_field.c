@@ -299,8 +299,8 @@ START_TEST(test_rows)
 	ck_assert_ptr_null(tpl_get(tp, "O.kind.3"));
 
 	json_decref(errors);
+	tpl_close(tp); /* first: the rows live in the arena (tpl.h) */
 	arena_free(a);
-	tpl_close(tp);
 }
 END_TEST
 
