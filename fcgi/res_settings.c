@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "field.h"
 #include "ident.h"
 #include "req.h"
 #include "res.h"
@@ -17,6 +18,7 @@ res_settings_render(struct req *r, int status)
 {
 	struct tpl *t = r->w->tpl;
 	struct token *items;
+	struct tpl_row *rows;
 	const char *made;
 	int n;
 	enum err e;
@@ -27,18 +29,9 @@ res_settings_render(struct req *r, int status)
 		tpl_set(t, arena_printf(r->a, "Settings.roles.%d", k), role_name((enum role)i));
 	if ((e = token_list(r->w->db, r->a, r->id->user_id, &items, &n)) != ERR_OK)
 		return req_fail_err(r, e, "list tokens");
-	for (int i = 0; i < n; i++) {
-		struct tpl_node *row = tpl_node(t, arena_printf(r->a, "Tokens.%d", i));
-
-		tpl_node_set(row, "id", items[i].id);
-		tpl_node_set(row, "name", items[i].name);
-		tpl_node_set(row, "prefix", items[i].prefix);
-		tpl_node_set(row, "role", role_name(items[i].role));
-		tpl_node_set(row, "created_at", items[i].created_at);
-		tpl_node_set(row, "expires_at", items[i].expires_at);
-		tpl_node_set(row, "last_used_at", items[i].last_used_at);
-		tpl_node_set(row, "revoked_at", items[i].revoked_at);
-	}
+	rows = tpl_rows(t, r->a, "Tokens");
+	for (int i = 0; i < n; i++)
+		field_write_row(token_fields, &items[i], FIELD_LIST, tpl_row_add(rows, NULL), r->a);
 	/* A token made by the form that redirected here: its secret, shown this once. */
 	if (tpl_get(t, "Settings.new_token") == NULL &&
 	    (made = ident_stash_take(r, RES_TOKENS_STASH)) != NULL) {

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "arena.h"
+#include "field.h"
 #include "ident.h"
 #include "json.h"
 #include "jw.h"
@@ -26,63 +27,77 @@ owner(struct req *r, struct user **u)
 	return 0;
 }
 
-/* make_token checks and creates a token for r's user; *secret is shown once. */
+/* make_token checks in (errors may hold faults found reading it) and creates a token for r's user
+ * with its audit row, in one transaction; (*t)->secret is shown once. The role defaults to r's. */
 static int
-make_token(struct req *r, const char *name, const char *role_s, long days, char **secret, struct token **t)
+make_token(struct req *r, struct token_in *in, json_t *errors, struct token **t)
 {
-	int role = role_s == NULL || *role_s == '\0' ? (int)r->id->role : role_parse(role_s);
+	int role, days, st;
 	struct user *u;
+	char *secret;
 	enum err e;
-	int st;
 
-	if (name == NULL || *name == '\0' || strlen(name) > 64)
-		return req_fail_field(r, "name", "a name of 1 to 64 characters, to tell tokens apart");
-	if (role < 0)
-		return req_fail_field(r, "role", "viewer, operator or admin");
+	if (in->role == NULL || *in->role == '\0')
+		in->role = role_name(r->id->role);
+	if (field_validate(token_fields, in, errors) != ERR_OK) {
+		const char *k;
+		json_t *v;
+
+		json_object_foreach (errors, k, v)
+			req_fail_field(r, k, json_string_value(v));
+		return 422;
+	}
+	role = role_parse(in->role);
+	days = in->expires_days == FIELD_INT_UNSET ? 0 : in->expires_days;
 	if (role > (int)r->id->role)
 		return req_fail_field(r, "role", "a token cannot have a higher role than yours");
-	if (days < 0 || days > 3650)
-		return req_fail_field(r, "expires_days", "0 (never) to 3650 days");
 	if ((st = owner(r, &u)) != 0)
 		return st;
 	if ((st = ident_tx_begin(r)) != 0)
 		return st;
-	e = token_create(r->w->db, r->a, u, name, (enum role)role, (int)days, secret, t);
+	e = token_create(r->w->db, r->a, u, in->name, (enum role)role, days, &secret, t);
 	if (e == ERR_INPUT)
 		st = req_fail_field(r, "name", "a name of 1 to 64 printable characters");
 	else if (e != ERR_OK)
 		st = req_fail_err(r, e, "create token");
 	else if ((e = ident_audit(r, NULL, "token.create", arena_printf(r->a, "token:%s", (*t)->id),
 		      json_own(r->a,
-			  json_pack("{s:s, s:s, s:i}", "name", name, "role", role_name((enum role)role),
-			      "expires_days", (int)days)))) != ERR_OK)
+			  json_pack("{s:s, s:s, s:i}", "name", in->name, "role", in->role, "expires_days",
+			      days)))) != ERR_OK)
 		st = req_fail_err(r, e, "record the new token in the audit log");
 	return ident_tx_end(r, st);
+}
+
+/* form_get reads the posted form for field_from_form. */
+static const char *
+form_get(void *ctx, const char *name)
+{
+	return kv_get(&((struct req *)ctx)->form, name);
 }
 
 int
 res_tokens_create_form(struct req *r)
 {
-	const char *exp = kv_get(&r->form, "expires");
-	char *secret, *end = NULL;
-	long days = exp == NULL || *exp == '\0' ? 0 : strtol(exp, &end, 10);
+	json_t *errors = json_own(r->a, json_object());
+	struct token_in in;
 	struct token *t;
 	int st;
 
-	if (end != NULL && *end != '\0')
-		days = -1;
-	st = make_token(r, kv_get(&r->form, "name"), kv_get(&r->form, "role"), days, &secret, &t);
+	field_in_init(token_fields, &in);
+	field_from_form(token_fields, &in, form_get, r, r->a, errors);
+	st = make_token(r, &in, errors, &t);
 	if (st == 422) {
 		tpl_set(r->w->tpl, "Errors.token", req_take_failure(r));
+		field_write_form_sent(token_fields, form_get, r, tpl_rows(r->w->tpl, r->a, "Form"));
 		return res_settings_render(r, 422);
 	}
 	if (st != 0)
 		return st;
 	/* The secret goes to the next page through the session's stash, never in the address; where
 	 * there is no stash (no session, Redis refusing) the page shows it at once. */
-	if (ident_stash_put(r, RES_TOKENS_STASH, arena_printf(r->a, "%s\n%s", t->name, secret)) == ERR_OK)
+	if (ident_stash_put(r, RES_TOKENS_STASH, arena_printf(r->a, "%s\n%s", t->name, t->secret)) == ERR_OK)
 		return req_redirect(r, "/settings#tokens");
-	tpl_set(r->w->tpl, "Settings.new_token", secret);
+	tpl_set(r->w->tpl, "Settings.new_token", t->secret);
 	tpl_set(r->w->tpl, "Settings.new_token_name", t->name);
 	return res_settings_render(r, 201);
 }
@@ -120,19 +135,16 @@ res_tokens_revoke_form(struct req *r)
 	return req_redirect(r, "/settings#tokens");
 }
 
-/* answer_token answers with t as JSON and status, and its secret when it was just made. */
+/* answer_token answers with t as JSON and status; one with its secret is never stored. */
 static int
-answer_token(struct req *r, int status, const struct token *t, const char *secret)
+answer_token(struct req *r, int status, const struct token *t)
 {
 	struct jw w;
 
+	if (t->secret != NULL)
+		req_header_out(r, "Cache-Control", "no-store");
 	req_jw_begin(r, &w);
 	token_write_json(&w, t);
-	if (secret != NULL) {
-		JW_KEY(&w, "token");
-		jw_string(&w, secret);
-	}
-	jw_end_object(&w);
 	return req_jw_done(r, status);
 }
 
@@ -154,10 +166,8 @@ res_tokens_list(struct req *r)
 	jw_object(&w);
 	JW_KEY(&w, "items");
 	jw_array(&w);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		token_write_json(&w, &items[i]);
-		jw_end_object(&w);
-	}
 	jw_end_array(&w);
 	jw_end_object(&w);
 	return req_jw_done(r, 200);
@@ -166,28 +176,20 @@ res_tokens_list(struct req *r)
 int
 res_tokens_create(struct req *r)
 {
-	json_t *name = json_object_get(r->json, "name"), *role = json_object_get(r->json, "role");
-	json_t *exp = json_object_get(r->json, "expires_days");
+	json_t *errors = json_own(r->a, json_object());
+	struct token_in in;
 	struct token *t;
-	char *secret;
 	int st;
 
 	if (!json_is_object(r->json))
 		return req_fail(
 		    r, 400, "send an object: {\"name\": ..., \"role\": ..., \"expires_days\": ...}");
-	if (name != NULL && !json_is_string(name))
-		return req_fail_field(r, "name", "a string");
-	if (role != NULL && !json_is_string(role))
-		return req_fail_field(r, "role", "viewer, operator or admin");
-	if (exp != NULL && !json_is_integer(exp) && !json_is_null(exp))
-		return req_fail_field(r, "expires_days", "a whole number of days, 0 or null for never");
-	st = make_token(r, json_string_value(name), json_string_value(role),
-	    json_is_integer(exp) ? (long)json_integer_value(exp) : 0, &secret, &t);
-	if (st != 0)
+	field_in_init(token_fields, &in);
+	field_from_json(token_fields, &in, r->json, errors);
+	if ((st = make_token(r, &in, errors, &t)) != 0)
 		return st;
-	req_header_out(r, "Cache-Control", "no-store");
 	req_header_out(r, "Location", arena_printf(r->a, "/api/v1/tokens/%s", t->id));
-	return answer_token(r, 201, t, secret);
+	return answer_token(r, 201, t);
 }
 
 int
@@ -198,5 +200,5 @@ res_tokens_revoke(struct req *r)
 
 	if ((st = revoke(r, kv_get(&r->params, "id"), &t)) != 0)
 		return st;
-	return answer_token(r, 200, t, NULL);
+	return answer_token(r, 200, t);
 }

@@ -5,6 +5,7 @@
 
 #include "arena.h"
 #include "auth.h"
+#include "field.h"
 #include "ident.h"
 #include "json.h"
 #include "jw.h"
@@ -23,6 +24,7 @@ static int
 users_page(struct req *r, int status)
 {
 	struct tpl *t = r->w->tpl;
+	struct tpl_row *rows;
 	struct user *items;
 	const char *otp;
 	int n;
@@ -30,21 +32,14 @@ users_page(struct req *r, int status)
 
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "list users");
+	rows = tpl_rows(t, r->a, "Users");
 	for (int i = 0; i < n; i++) {
-		struct tpl_node *row = tpl_node(t, arena_printf(r->a, "Users.%d", i));
+		struct tpl_row *row = tpl_row_add(rows, NULL);
 
-		tpl_node_set(row, "id", items[i].id);
-		tpl_node_set(row, "username", items[i].username);
-		tpl_node_set(row, "display_name", items[i].display_name);
-		tpl_node_set(row, "role", role_name(items[i].role));
-		tpl_node_set(row, "source", items[i].source);
-		tpl_node_set(row, "disabled", items[i].disabled ? "1" : "0");
-		tpl_node_set(row, "must_change", items[i].must_change_password ? "1" : "0");
-		tpl_node_set(row, "last_login_at", items[i].last_login_at);
-		tpl_node_set(row, "self", strcmp(items[i].id, r->id->user_id) == 0 ? "1" : "0");
+		field_write_row(user_fields, &items[i], FIELD_LIST, row, r->a);
+		tpl_row_set(row, "self", strcmp(items[i].id, r->id->user_id) == 0 ? "1" : "0");
 	}
-	for (int i = ROLE_VIEWER, k = 0; i < ROLE__MAX; i++, k++)
-		tpl_set(t, arena_printf(r->a, "Roles.%d", k), role_name((enum role)i));
+	field_write_choices(user_fields, tpl_rows(t, r->a, "Choices"));
 	if (tpl_get(t, "Otp.password") == NULL && (otp = ident_stash_take(r, OTP_STASH)) != NULL) {
 		const char *nl = strchr(otp, '\n');
 
@@ -77,62 +72,83 @@ show_otp(struct req *r, const char *username, const char *otp, int status)
 	return users_page(r, status);
 }
 
-/* new_user creates an account with a one-time password (*otp) or the given password. */
+/* fail_fields answers 422 with every reason in errors, field by field. */
 static int
-new_user(struct req *r, const char *name, const char *display, const char *role_s, const char *pw, char **otp,
-    struct user **u)
+fail_fields(struct req *r, json_t *errors)
 {
-	int role = role_parse(role_s);
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (errors, k, v)
+		req_fail_field(r, k, json_string_value(v));
+	return 422;
+}
+
+/* new_user creates the account in (read and not yet checked; errors may hold faults found
+ * reading it) with its password, or a one-time password made here (u->one_time_password), and
+ * its audit row, in one transaction. */
+static int
+new_user(struct req *r, struct user_in *in, json_t *errors, struct user **u)
+{
+	char *otp = NULL;
 	const char *why;
 	enum err e;
 	int st;
 
-	*otp = NULL;
-	if (name == NULL || (why = user_name_ok(name)) != NULL)
-		return req_fail_field(r, "username", name == NULL ? "a user name is needed" : why);
-	if (role < 0)
-		return req_fail_field(r, "role", "viewer, operator or admin");
-	if (display != NULL && strlen(display) > 128)
-		return req_fail_field(r, "display_name", "at most 128 characters");
-	if (pw != NULL && (why = auth_password_weak(pw, name)) != NULL)
+	if (field_validate(user_fields, in, errors) != ERR_OK)
+		return fail_fields(r, errors);
+	if (in->password != NULL && (why = auth_password_weak(in->password, in->username)) != NULL)
 		return req_fail_field(r, "password", why);
-	if (pw == NULL) {
-		*otp = arena_alloc(r->a, AUTH_SECRET_CHARS + 1);
-		auth_random_secret(*otp);
+	if (in->password == NULL) {
+		otp = arena_alloc(r->a, AUTH_SECRET_CHARS + 1);
+		auth_random_secret(otp);
 	}
 	if ((st = ident_tx_begin(r)) != 0)
 		return st;
-	e = user_create(r->w->db, r->a, name, display != NULL ? display : "", (enum role)role,
-	    pw != NULL ? pw : *otp, pw == NULL, "local", u);
+	e = user_create(r->w->db, r->a, in->username, in->display_name != NULL ? in->display_name : "",
+	    (enum role)role_parse(in->role), in->password != NULL ? in->password : otp, otp != NULL, "local",
+	    u);
 	if (e == ERR_CONFLICT)
-		st = req_fail(r, 409, arena_printf(r->a, "a user named \"%s\" already exists", name));
+		st = req_fail(r, 409, arena_printf(r->a, "a user named \"%s\" already exists", in->username));
 	else if (e == ERR_INPUT)
 		st = req_fail_field(r, "username", "PostgreSQL refused this user name");
 	else if (e != ERR_OK)
 		st = req_fail_err(r, e, "create user");
-	else if ((e = ident_audit(r, NULL, "user.create", arena_printf(r->a, "user:%s", name),
-		      json_own(r->a, json_pack("{s:s}", "role", role_name((enum role)role))))) != ERR_OK)
+	else if ((e = ident_audit(r, NULL, "user.create", arena_printf(r->a, "user:%s", in->username),
+		      json_own(r->a, json_pack("{s:s}", "role", in->role)))) != ERR_OK)
 		st = req_fail_err(r, e, "record the new user in the audit log");
-	return ident_tx_end(r, st);
+	if ((st = ident_tx_end(r, st)) != 0)
+		return st;
+	(*u)->one_time_password = otp;
+	return 0;
+}
+
+/* form_get reads the posted form for field_from_form. */
+static const char *
+form_get(void *ctx, const char *name)
+{
+	return kv_get(&((struct req *)ctx)->form, name);
 }
 
 int
 res_users_create_form(struct req *r)
 {
+	json_t *errors = json_own(r->a, json_object());
+	struct user_in in;
 	struct user *u;
-	char *otp;
-	int st = new_user(r, kv_get(&r->form, "username"), kv_get(&r->form, "display_name"),
-	    kv_get(&r->form, "role"), NULL, &otp, &u);
+	int st;
 
+	field_in_init(user_fields, &in);
+	field_from_form(user_fields, &in, form_get, r, r->a, errors);
+	st = new_user(r, &in, errors, &u);
 	if (st == 422 || st == 409) {
 		tpl_set(r->w->tpl, "Errors.user", req_take_failure(r));
-		tpl_set(r->w->tpl, "Form.username", kv_get(&r->form, "username"));
-		tpl_set(r->w->tpl, "Form.display_name", kv_get(&r->form, "display_name"));
+		field_write_form_sent(user_fields, form_get, r, tpl_rows(r->w->tpl, r->a, "Form"));
 		return users_page(r, st);
 	}
 	if (st != 0)
 		return st;
-	return show_otp(r, u->username, otp, 201);
+	return show_otp(r, u->username, u->one_time_password, 201);
 }
 
 /* change_in_tx applies the changes to user id inside the open transaction, each with its audit
@@ -266,75 +282,50 @@ res_users_list(struct req *r)
 	jw_object(&w);
 	JW_KEY(&w, "items");
 	jw_array(&w);
-	for (int i = 0; i < n; i++) {
+	for (int i = 0; i < n; i++)
 		user_write_json(&w, &items[i]);
-		jw_end_object(&w);
-	}
 	jw_end_array(&w);
 	jw_end_object(&w);
 	return req_jw_done(r, 200);
 }
 
-/* answer_user answers with u as JSON and status, with its one-time password when one was made. */
+/* answer_user answers with u as JSON and status; one with a one-time password is never stored. */
 static int
-answer_user(struct req *r, int status, const struct user *u, const char *otp)
+answer_user(struct req *r, int status, const struct user *u)
 {
 	struct jw w;
 
+	if (u->one_time_password != NULL)
+		req_header_out(r, "Cache-Control", "no-store");
 	req_jw_begin(r, &w);
 	user_write_json(&w, u);
-	if (otp != NULL) {
-		JW_KEY(&w, "one_time_password");
-		jw_string(&w, otp);
-		req_header_out(r, "Cache-Control", "no-store");
-	}
-	jw_end_object(&w);
 	return req_jw_done(r, status);
-}
-
-/* str_member returns the string member k of the body, NULL when absent; *bad when not a string. */
-static const char *
-str_member(struct req *r, const char *k, bool *bad)
-{
-	json_t *v = json_object_get(r->json, k);
-
-	if (v != NULL && !json_is_string(v) && !json_is_null(v))
-		*bad = true;
-	return json_string_value(v);
 }
 
 int
 res_users_create(struct req *r)
 {
-	bool bad = false;
-	const char *name, *display, *role, *pw;
+	json_t *errors = json_own(r->a, json_object());
+	struct user_in in;
 	struct user *u;
-	char *otp;
 	int st;
 
 	if (!json_is_object(r->json))
 		return req_fail(r, 400, "send an object: {\"username\": ..., \"role\": ...}");
-	name = str_member(r, "username", &bad);
-	display = str_member(r, "display_name", &bad);
-	role = str_member(r, "role", &bad);
-	pw = str_member(r, "password", &bad);
-	if (bad)
-		return req_fail(r, 422, "username, display_name, role and password are strings");
-	if ((st = new_user(r, name, display, role, pw, &otp, &u)) != 0)
+	field_in_init(user_fields, &in);
+	field_from_json(user_fields, &in, r->json, errors);
+	if ((st = new_user(r, &in, errors, &u)) != 0)
 		return st;
-	req_header_out(r, "Cache-Control", "no-store");
 	req_header_out(r, "Location", arena_printf(r->a, "/api/v1/users/%s", u->id));
-	return answer_user(r, 201, u, otp);
+	return answer_user(r, 201, u);
 }
 
 int
 res_users_patch(struct req *r)
 {
 	const char *id = kv_get(&r->params, "id");
-	json_t *dis = json_object_get(r->json, "disabled"),
-	       *reset = json_object_get(r->json, "reset_password");
-	bool bad = false;
-	const char *role;
+	json_t *errors = json_own(r->a, json_object());
+	struct user_in in;
 	struct user *u;
 	char *otp;
 	enum err e;
@@ -343,19 +334,28 @@ res_users_patch(struct req *r)
 	if (!json_is_object(r->json))
 		return req_fail(
 		    r, 400, "send an object: {\"role\": ..., \"disabled\": ..., \"reset_password\": true}");
-	role = str_member(r, "role", &bad);
-	if (bad)
-		return req_fail_field(r, "role", "viewer, operator or admin");
-	if (dis != NULL && !json_is_boolean(dis))
-		return req_fail_field(r, "disabled", "true or false");
-	if (reset != NULL && !json_is_boolean(reset))
-		return req_fail_field(r, "reset_password", "true or false");
-	if (!text_uuid_ok(id))
+	if ((e = user_get(r->w->db, r->a, id, &u)) == ERR_NOTFOUND)
 		return req_fail(r, 404, "no user has this id");
-	st = change(r, id, role, dis != NULL ? json_is_true(dis) : -1, json_is_true(reset), &otp, &u);
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "find user");
+	/* The account as it is, with the members sent laid over it. */
+	field_from_record(user_fields, &in, u, r->a);
+	field_from_json(user_fields, &in, r->json, errors);
+	if (field_validate(user_fields, &in, errors) != ERR_OK)
+		return fail_fields(r, errors);
+	if (strcmp(in.username, u->username) != 0)
+		return req_fail_field(r, "username", "a user name stays as it was made");
+	if (in.display_name != NULL && strcmp(in.display_name, u->display_name) != 0)
+		return req_fail_field(r, "display_name", "the display name stays as it was made");
+	if (in.password != NULL)
+		return req_fail_field(
+		    r, "password", "only its owner sets a password; reset_password gives a one-time one");
+	st = change(r, id, strcmp(in.role, u->role_name) != 0 ? in.role : NULL,
+	    in.disabled != (int)u->disabled ? in.disabled : -1, in.reset_password == 1, &otp, &u);
 	if (st != 0)
 		return st;
 	if ((e = user_get(r->w->db, r->a, id, &u)) != ERR_OK)
 		return req_fail_err(r, e, "find user");
-	return answer_user(r, 200, u, otp);
+	u->one_time_password = otp;
+	return answer_user(r, 200, u);
 }

@@ -28,9 +28,9 @@
 <?cs if:Errors.token ?><div class="callout status-unreachable" role="alert"><?cs var:Errors.token ?></div><?cs /if ?>
 <form class="form inline-form" method="post" action="/settings/tokens">
 <?cs call:csrf_field() ?>
-<div class="field"><label for="t-name">Name</label><input id="t-name" name="name" type="text" maxlength="64" required placeholder="ci-pipeline"></div>
+<div class="field"><label for="t-name">Name</label><input id="t-name" name="name" type="text" maxlength="64" required placeholder="ci-pipeline" value="<?cs var:Form.name ?>"></div>
 <div class="field"><label for="t-role">Role</label><select id="t-role" name="role"><?cs each:o = Settings.roles ?><option value="<?cs var:o ?>"<?cs if:o == Session.role ?> selected<?cs /if ?>><?cs var:o ?></option><?cs /each ?></select></div>
-<div class="field"><label for="t-expires">Expires in days</label><input id="t-expires" name="expires" type="number" min="0" max="3650" value="90"><p class="hint">0: never</p></div>
+<div class="field"><label for="t-expires">Expires in days</label><input id="t-expires" name="expires_days" type="number" min="0" max="3650" value="<?cs if:Form.expires_days ?><?cs var:Form.expires_days ?><?cs else ?>90<?cs /if ?>"><p class="hint">0: never</p></div>
 <div class="form-actions"><button type="submit" class="button primary">Create token</button></div>
 </form>
 <div class="table-wrap"><table class="table" id="token-table">

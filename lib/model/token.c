@@ -9,18 +9,56 @@
 #include "auth.h"
 #include "buf.h"
 #include "db.h"
+#include "field.h"
 #include "idcache.h"
 #include "jw.h"
 #include "text.h"
 #include "token.h"
 #include "user.h"
 
+/* The columns of token_fields' record fields, in table order, then the owner's id. */
 #define TOKEN_COLS \
-	"t.id::text, t.user_id::text, u.username, t.name, t.prefix, " \
+	"t.id::text, t.name, t.prefix, t.role, " \
 	"to_char(t.expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"to_char(t.last_used_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
 	"to_char(t.revoked_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), t.role"
+	"to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), u.username, " \
+	"t.user_id::text"
+#define TOKEN_COL_USER_ID 9
+#define TOKEN_COL_HASH 10
+
+static const char *const token_roles[] = { "viewer", "operator", "admin" };
+
+/* TOKEN_FIELDS are the rows of a token, shared by both tables below. */
+#define TOKEN_FIELDS \
+	{ FIELD_NAME("id"), FIELD_TEXT, FIELD_JSON | FIELD_LIST, .out = FIELD_AT(struct token, id) }, \
+	    { FIELD_NAME("name"), FIELD_TEXT, FIELD_JSON | FIELD_FORM | FIELD_LIST | FIELD_REQUIRED, \
+		    .out = FIELD_AT(struct token, name), .in = FIELD_AT(struct token_in, name), .max = 64, \
+		    .why = "a name of 1 to 64 printable characters", \
+		    .missing = "a name of 1 to 64 characters, to tell tokens apart" }, \
+	    { FIELD_NAME("prefix"), FIELD_TEXT, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct token, prefix) }, \
+	    { FIELD_NAME("role"), FIELD_ENUM, FIELD_JSON | FIELD_FORM | FIELD_LIST, \
+		    .out = FIELD_AT(struct token, role_name), .in = FIELD_AT(struct token_in, role), \
+		    .choices = token_roles, .nchoices = 3, .why = "viewer, operator or admin" }, \
+	    { FIELD_NAME("expires_at"), FIELD_TIME, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct token, expires_at) }, \
+	    { FIELD_NAME("last_used_at"), FIELD_TIME, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct token, last_used_at) }, \
+	    { FIELD_NAME("revoked_at"), FIELD_TIME, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct token, revoked_at) }, \
+	    { FIELD_NAME("created_at"), FIELD_TIME, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct token, created_at) }, \
+	    { FIELD_NAME("user"), FIELD_TEXT, FIELD_JSON, .out = FIELD_AT(struct token, username) }, \
+	{ \
+		FIELD_NAME("expires_days"), FIELD_INT, FIELD_JSON | FIELD_FORM, \
+		    .in = FIELD_AT(struct token_in, expires_days), .min = 0, .max = 3650, \
+		    .why = "0 (never) to 3650 days" \
+	}
+
+const struct field token_fields[] = { TOKEN_FIELDS, { NULL } };
+const struct field token_fields_secret[] = { TOKEN_FIELDS,
+	{ FIELD_NAME("token"), FIELD_TEXT, FIELD_JSON, .out = FIELD_AT(struct token, secret) }, { NULL } };
 
 static const struct db_stmt st_tok_insert = { "tok_insert",
 	"WITH t AS (INSERT INTO api_tokens (user_id, name, token_hash, prefix, role, expires_at) "
@@ -67,21 +105,30 @@ token_cache_json(struct arena *a, const struct identity *id)
 	return buf_cstr(b);
 }
 
+struct token_cursor {
+	const struct dbres *r;
+	int row;
+};
+
+/* token_col reads column i of the row the cursor names, for field_load. */
+static const char *
+token_col(void *ctx, int i)
+{
+	struct token_cursor *c = ctx;
+
+	return dbres_get(c->r, c->row, i);
+}
+
 static void
 row_token(const struct dbres *r, int row, struct token *t)
 {
-	int role = role_parse(dbres_get(r, row, 9));
+	struct token_cursor c = { r, row };
+	int role;
 
-	t->id = dbres_get(r, row, 0);
-	t->user_id = dbres_get(r, row, 1);
-	t->username = dbres_get(r, row, 2);
-	t->name = dbres_get(r, row, 3);
-	t->prefix = dbres_get(r, row, 4);
-	t->expires_at = dbres_get(r, row, 5);
-	t->last_used_at = dbres_get(r, row, 6);
-	t->revoked_at = dbres_get(r, row, 7);
-	t->created_at = dbres_get(r, row, 8);
+	field_load(token_fields, t, token_col, &c);
+	role = role_parse(t->role_name);
 	t->role = role < 0 ? ROLE_VIEWER : (enum role)role;
+	t->user_id = dbres_get(r, row, TOKEN_COL_USER_ID);
 }
 
 enum err
@@ -115,6 +162,7 @@ token_create(struct db *db, struct arena *a, const struct user *owner, const cha
 		return ERR_INTERNAL;
 	*out = arena_zalloc(a, sizeof(**out));
 	row_token(res, 0, *out);
+	(*out)->secret = tok;
 	*secret = (char *)tok;
 	return ERR_OK;
 }
@@ -203,30 +251,12 @@ token_revoke(
 		return ERR_NOTFOUND;
 	*out = arena_zalloc(a, sizeof(**out));
 	row_token(res, 0, *out);
-	idcache_drop(r, IDCACHE_TOKEN, dbres_get(res, 0, 10));
+	idcache_drop(r, IDCACHE_TOKEN, dbres_get(res, 0, TOKEN_COL_HASH));
 	return ERR_OK;
 }
 
 void
 token_write_json(struct jw *w, const struct token *t)
 {
-	jw_object(w);
-	JW_KEY(w, "id");
-	jw_string(w, t->id);
-	JW_KEY(w, "name");
-	jw_string(w, t->name);
-	JW_KEY(w, "prefix");
-	jw_string(w, t->prefix);
-	JW_KEY(w, "role");
-	jw_string(w, role_name(t->role));
-	JW_KEY(w, "expires_at");
-	jw_string(w, t->expires_at);
-	JW_KEY(w, "last_used_at");
-	jw_string(w, t->last_used_at);
-	JW_KEY(w, "revoked_at");
-	jw_string(w, t->revoked_at);
-	JW_KEY(w, "created_at");
-	jw_string(w, t->created_at);
-	JW_KEY(w, "user");
-	jw_string(w, t->username);
+	field_write_json(t->secret != NULL ? token_fields_secret : token_fields, t, w);
 }

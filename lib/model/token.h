@@ -3,6 +3,7 @@
 #define AIOPS_TOKEN_H
 
 #include "err.h"
+#include "field.h"
 #include "identity.h"
 
 struct arena;
@@ -11,12 +12,26 @@ struct jw;
 struct rds;
 struct user;
 
-/* An API token as listed; the secret itself is shown once, at creation, and never stored. */
+/* An API token as listed; strings are arena memory. The secret is shown once, at creation, and
+ * never stored: secret is set only in the answer that made it. */
 struct token {
-	const char *id, *user_id, *username, *name, *prefix, *expires_at, *last_used_at, *revoked_at,
-	    *created_at;
-	enum role role;
+	const char *id, *name, *prefix, *role_name, *expires_at, *last_used_at, *revoked_at, *created_at,
+	    *username, *user_id;
+	enum role role; /* role_name, parsed */
+	const char *secret;
 };
+
+/* What a person or program sets on a new token: NULL or FIELD_INT_UNSET when not given. */
+struct token_in {
+	const char *name, *role;
+	int expires_days;
+};
+
+/* token_fields declares a token's fields once, for field.h's walkers: its JSON, the settings
+ * page's form and rows, and validation; token_fields_secret adds the secret ("token"), for the
+ * answer that made it. */
+extern const struct field token_fields[];
+extern const struct field token_fields_secret[];
 
 /* token_create makes a token for owner with a role no higher than the owner's (ERR_INPUT
  * otherwise, or for a bad name); expires_days 0 means no expiry. *secret (arena memory) is the
@@ -37,8 +52,8 @@ enum err token_list(struct db *db, struct arena *a, const char *user_id, struct 
 enum err token_revoke(
     struct db *db, struct rds *r, struct arena *a, const char *id, const char *user_id, struct token **out);
 
-/* token_write_json writes t as the API shows it (never the secret, which is not stored): an object
- * left open, so the caller may add the secret at creation before jw_end_object. */
+/* token_write_json writes t as the API shows it, one whole object: with the secret only in the
+ * answer that made it (it is not stored). */
 void token_write_json(struct jw *w, const struct token *t);
 
 #endif

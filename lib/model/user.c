@@ -7,16 +7,58 @@
 #include "arena.h"
 #include "auth.h"
 #include "db.h"
+#include "field.h"
 #include "idcache.h"
 #include "jw.h"
 #include "text.h"
 #include "user.h"
 
+/* The columns of user_fields' record fields, in table order, then whether a password is set. */
 #define USER_COLS \
-	"id::text, username, display_name, role, source, " \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"id::text, username, display_name, role, source, disabled, must_change_password, " \
 	"to_char(last_login_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
-	"disabled, must_change_password, password_hash IS NOT NULL"
+	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), " \
+	"password_hash IS NOT NULL"
+#define USER_COL_HAS_PASSWORD 9
+#define USER_COL_HASH 10
+
+static const char *const user_roles[] = { "viewer", "operator", "admin" };
+
+/* USER_FIELDS are the rows of an account, shared by both tables below. */
+#define USER_FIELDS \
+	{ FIELD_NAME("id"), FIELD_TEXT, FIELD_JSON | FIELD_LIST, .out = FIELD_AT(struct user, id) }, \
+	    { FIELD_NAME("username"), FIELD_TEXT, FIELD_JSON | FIELD_FORM | FIELD_LIST | FIELD_REQUIRED, \
+		    .out = FIELD_AT(struct user, username), .in = FIELD_AT(struct user_in, username), \
+		    .max = 64, .check = user_name_ok, .missing = "a user name is needed" }, \
+	    { FIELD_NAME("display_name"), FIELD_TEXT, FIELD_JSON | FIELD_FORM | FIELD_LIST, \
+		    .out = FIELD_AT(struct user, display_name), \
+		    .in = FIELD_AT(struct user_in, display_name), .max = 128 }, \
+	    { FIELD_NAME("role"), FIELD_ENUM, FIELD_JSON | FIELD_FORM | FIELD_LIST | FIELD_REQUIRED, \
+		    .out = FIELD_AT(struct user, role_name), .in = FIELD_AT(struct user_in, role), \
+		    .choices = user_roles, .nchoices = 3, .why = "viewer, operator or admin", \
+		    .missing = "viewer, operator or admin" }, \
+	    { FIELD_NAME("source"), FIELD_TEXT, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct user, source) }, \
+	    { FIELD_NAME("disabled"), FIELD_BOOL, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct user, disabled), .in = FIELD_AT(struct user_in, disabled) }, \
+	    { FIELD_NAME("must_change_password"), FIELD_BOOL, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct user, must_change_password) }, \
+	    { FIELD_NAME("last_login_at"), FIELD_TIME, FIELD_JSON | FIELD_LIST, \
+		    .out = FIELD_AT(struct user, last_login_at) }, \
+	    { FIELD_NAME("created_at"), FIELD_TIME, FIELD_JSON, .out = FIELD_AT(struct user, created_at) }, \
+	    { FIELD_NAME("password"), FIELD_TEXT, FIELD_JSON, .in = FIELD_AT(struct user_in, password), \
+		    .max = 1024 }, \
+	{ \
+		FIELD_NAME("reset_password"), FIELD_BOOL, FIELD_JSON, \
+		    .in = FIELD_AT(struct user_in, reset_password) \
+	}
+
+const struct field user_fields[] = { USER_FIELDS, { NULL } };
+const struct field user_fields_otp[] = { USER_FIELDS,
+	{ FIELD_NAME("one_time_password"), FIELD_TEXT, FIELD_JSON,
+	    .out = FIELD_AT(struct user, one_time_password) },
+	{ NULL } };
+
 static const struct db_stmt st_user_insert = { "user_insert",
 	"INSERT INTO users (username, display_name, role, password_hash, must_change_password, source) "
 	"VALUES ($1, $2, $3, $4, $5::boolean, $6) RETURNING " USER_COLS,
@@ -72,21 +114,30 @@ user_name_ok(const char *s)
 	return NULL;
 }
 
+/* user_col reads column i of the row the cursor names, for field_load. */
+struct user_cursor {
+	const struct dbres *r;
+	int row;
+};
+
+static const char *
+user_col(void *ctx, int i)
+{
+	struct user_cursor *c = ctx;
+
+	return dbres_get(c->r, c->row, i);
+}
+
 static void
 row_user(const struct dbres *r, int row, struct user *u)
 {
-	int role = role_parse(dbres_get(r, row, 3));
+	struct user_cursor c = { r, row };
+	int role;
 
-	u->id = dbres_get(r, row, 0);
-	u->username = dbres_get(r, row, 1);
-	u->display_name = dbres_get(r, row, 2);
+	field_load(user_fields, u, user_col, &c);
+	role = role_parse(u->role_name);
 	u->role = role < 0 ? ROLE_VIEWER : (enum role)role;
-	u->source = dbres_get(r, row, 4);
-	u->created_at = dbres_get(r, row, 5);
-	u->last_login_at = dbres_get(r, row, 6);
-	u->disabled = strcmp(dbres_get(r, row, 7), "t") == 0;
-	u->must_change_password = strcmp(dbres_get(r, row, 8), "t") == 0;
-	u->has_password = strcmp(dbres_get(r, row, 9), "t") == 0;
+	u->has_password = strcmp(dbres_get(r, row, USER_COL_HAS_PASSWORD), "t") == 0;
 }
 
 static enum err
@@ -273,7 +324,7 @@ user_check_password(struct db *db, struct arena *a, const char *username, const 
 	}
 	u = arena_zalloc(a, sizeof(*u));
 	row_user(res, 0, u);
-	hash = dbres_get(res, 0, 10);
+	hash = dbres_get(res, 0, USER_COL_HASH);
 	if (auth_password_verify(hash != NULL ? hash : dummy_hash(), password) && hash != NULL &&
 	    !u->disabled) {
 		const char *q[1] = { u->id };
@@ -310,8 +361,10 @@ user_proxy_sync(
 		return e;
 	}
 	if (e == ERR_OK && (*out)->role != role && strcmp((*out)->source, "proxy") == 0) {
-		if ((e = user_set_role(db, r, a, (*out)->id, role)) == ERR_OK)
+		if ((e = user_set_role(db, r, a, (*out)->id, role)) == ERR_OK) {
 			(*out)->role = role;
+			(*out)->role_name = role_name(role);
+		}
 	}
 	return e;
 }
@@ -319,23 +372,5 @@ user_proxy_sync(
 void
 user_write_json(struct jw *w, const struct user *u)
 {
-	jw_object(w);
-	JW_KEY(w, "id");
-	jw_string(w, u->id);
-	JW_KEY(w, "username");
-	jw_string(w, u->username);
-	JW_KEY(w, "display_name");
-	jw_string(w, u->display_name);
-	JW_KEY(w, "role");
-	jw_string(w, role_name(u->role));
-	JW_KEY(w, "source");
-	jw_string(w, u->source);
-	JW_KEY(w, "disabled");
-	jw_bool(w, u->disabled);
-	JW_KEY(w, "must_change_password");
-	jw_bool(w, u->must_change_password);
-	JW_KEY(w, "last_login_at");
-	jw_string(w, u->last_login_at);
-	JW_KEY(w, "created_at");
-	jw_string(w, u->created_at);
+	field_write_json(u->one_time_password != NULL ? user_fields_otp : user_fields, u, w);
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 
 #include "err.h"
+#include "field.h"
 #include "identity.h"
 
 struct arena;
@@ -14,10 +15,23 @@ struct rds;
 
 /* A stored account; strings are arena memory, last_login_at NULL when never. */
 struct user {
-	const char *id, *username, *display_name, *source, *created_at, *last_login_at;
-	enum role role;
+	const char *id, *username, *display_name, *role_name, *source, *last_login_at, *created_at;
 	bool disabled, must_change_password, has_password;
+	enum role role; /* role_name, parsed */
+	const char *one_time_password; /* only in the answer that made it, shown once */
 };
+
+/* What a person or program sets on an account: NULL, or -1 for a bool, when not given. */
+struct user_in {
+	const char *username, *display_name, *role, *password;
+	int disabled, reset_password;
+};
+
+/* user_fields declares an account's fields once, for field.h's walkers: its JSON, the add form,
+ * the rows of the users page, and validation; user_fields_otp adds one_time_password, for the
+ * answer that made one. */
+extern const struct field user_fields[];
+extern const struct field user_fields_otp[];
 
 /* user_name_ok returns NULL for a valid user name, else the reason. */
 const char *user_name_ok(const char *s);
@@ -57,8 +71,8 @@ enum err user_check_password(struct db *db, struct arena *a, const char *usernam
 enum err user_proxy_sync(
     struct db *db, struct rds *r, struct arena *a, const char *username, enum role role, struct user **out);
 
-/* user_write_json writes u as the API shows it: an object left open, so the caller may add members
- * (a one-time password) before jw_end_object. */
+/* user_write_json writes u as the API shows it, one whole object (with its one-time password
+ * when u carries one). */
 void user_write_json(struct jw *w, const struct user *u);
 
 #endif

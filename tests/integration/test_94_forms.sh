@@ -31,7 +31,7 @@ forms_id=$(jb .id)
 
 section "a new token: redirect after post, its secret shown once"
 session_login itforms "$FORMS_PW" || fail "setup: log in as itforms"
-form /settings/tokens "name=reload-me&role=viewer&expires=30"
+form /settings/tokens "name=reload-me&role=viewer&expires_days=30"
 assert_status 303 "creating a token from the settings page redirects"
 assert_header Location '^/settings#tokens$' "to the settings page"
 check "the secret is not in the address" bash -c "! grep -q aiops_ <<<'$(header Location)'"
@@ -47,12 +47,16 @@ AUTH=session get /settings
 assert_status 200 "a reload of the page"
 assert_body_lacks "$secret" "does not show the secret again"
 check "and makes no second token" test "$(sql "SELECT count(*) FROM api_tokens WHERE name = 'reload-me'")" = 1
+check "the form's expiry was taken" \
+	test "$(sql "SELECT expires_at::date - now()::date FROM api_tokens WHERE name = 'reload-me'")" = 30
 AUTH=session get /settings/tokens
 assert_status 303 "opening the form's address is no 405"
 assert_header Location '^/settings#tokens$' "it leads to the page of the form"
-form /settings/tokens "name=&role=viewer"
+form /settings/tokens "name=&role=viewer&expires_days=4000"
 assert_status 422 "a form with a fault is shown again"
 assert_body_has 'name: a name of 1 to 64' "with the reason"
+assert_body_has 'expires_days: 0 (never) to 3650 days' "every reason, from the token's field table"
+assert_body_has 'name="expires_days" type="number" min="0" max="3650" value="4000"' "keeping what was typed"
 tid=$(sql "SELECT id FROM api_tokens WHERE name = 'reload-me'")
 form "/settings/tokens/$tid/revoke" ""
 assert_status 303 "revoking redirects"
@@ -124,7 +128,7 @@ assert_header Location '^/login\?next=%2Fadmin%2Faudit%3Faction%3Dlogin$' "a pag
 session_login itforms "$FORMS_PW" || fail "setup: log in as itforms"
 old_csrf=$CSRF
 expire_session "$forms_id"
-raw_form /settings/tokens "name=after-expiry&role=viewer&expires=7&csrf_token=$old_csrf" \
+raw_form /settings/tokens "name=after-expiry&role=viewer&expires_days=7&csrf_token=$old_csrf" \
 	-H "Origin: $BASE" -H "Referer: $BASE/settings"
 assert_status 401 "the form is answered with the login page"
 assert_body_has 'id="session-ended"' "saying the session ended"

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "arena.h"
 #include "audit.h"
 #include "buf.h"
+#include "field.h"
 #include "identity.h"
 #include "jw.h"
 #include "token.h"
@@ -110,16 +112,15 @@ START_TEST(test_user_json)
 		.display_name = "Al \"</script><script>x\" ice",
 		.source = "local",
 		.created_at = "2026-01-31T08:00:00Z",
+		.role_name = "operator",
 		.role = ROLE_OPERATOR,
-		.disabled = true };
+		.disabled = true,
+		.one_time_password = "otp" };
 	struct jw w;
 	json_t *j;
 
 	jw_init(&w, b);
 	user_write_json(&w, &u);
-	JW_KEY(&w, "one_time_password");
-	jw_string(&w, "otp");
-	jw_end_object(&w);
 	j = parse_written(b);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "display_name")), u.display_name);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "role")), "operator");
@@ -128,6 +129,15 @@ START_TEST(test_user_json)
 	ck_assert(json_is_null(json_object_get(j, "last_login_at")));
 	ck_assert_str_eq(json_string_value(json_object_get(j, "one_time_password")), "otp");
 	ck_assert_ptr_null(json_object_get(j, "password_hash"));
+	ck_assert_ptr_null(json_object_get(j, "password"));
+	json_decref(j);
+	/* Without a one-time password there is no such member at all. */
+	u.one_time_password = NULL;
+	b = buf_new(a);
+	jw_init(&w, b);
+	user_write_json(&w, &u);
+	j = parse_written(b);
+	ck_assert_ptr_null(json_object_get(j, "one_time_password"));
 	json_decref(j);
 	arena_free(a);
 }
@@ -143,13 +153,13 @@ START_TEST(test_token_json)
 		.name = "ci \\ \"pipe\"\t<b>",
 		.prefix = "aiops_AbCd",
 		.created_at = "2026-01-31T08:00:00Z",
+		.role_name = "viewer",
 		.role = ROLE_VIEWER };
 	struct jw w;
 	json_t *j;
 
 	jw_init(&w, b);
 	token_write_json(&w, &t);
-	jw_end_object(&w);
 	j = parse_written(b);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "name")), t.name);
 	ck_assert_str_eq(json_string_value(json_object_get(j, "user")), "alice");
@@ -193,6 +203,109 @@ START_TEST(test_audit_json)
 }
 END_TEST
 
+/* faults fills in from a JSON text through the table t and returns the faults found reading
+ * and validating it, as a JSON object with sorted keys (the caller frees). */
+static char *
+faults(const struct field *t, void *in, const char *body)
+{
+	json_t *j = json_loads(body, 0, NULL), *errors = json_object();
+	char *out;
+
+	ck_assert_ptr_nonnull(j);
+	field_in_init(t, in);
+	field_from_json(t, in, j, errors);
+	(void)field_validate(t, in, errors);
+	out = json_dumps(errors, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(errors);
+	json_decref(j);
+	return out;
+}
+
+START_TEST(test_user_fields)
+{
+	static const struct {
+		const char *body, *want;
+	} cases[] = {
+		{ "{\"username\": \"alice\", \"role\": \"viewer\"}", "{}" },
+		{ "{\"username\": \"alice\", \"role\": \"viewer\", \"password\": \"a pass phrase\"}", "{}" },
+		{ "{\"role\": \"viewer\"}", "{\"username\":\"a user name is needed\"}" },
+		{ "{\"username\": \"Alice\", \"role\": \"viewer\"}",
+		    "{\"username\":\"a user name starts with a lower-case letter or digit\"}" },
+		{ "{\"username\": \"alice\", \"role\": \"root\"}",
+		    "{\"role\":\"viewer, operator or admin\"}" },
+		{ "{\"username\": \"alice\"}", "{\"role\":\"viewer, operator or admin\"}" },
+		{ "{\"username\": 7, \"role\": \"admin\"}", NULL },
+		{ "{\"username\": \"alice\", \"role\": \"admin\", \"is_root\": true}", NULL },
+		{ "{\"username\": \"alice\", \"role\": \"admin\", \"display_name\": \"a\\nb\"}", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct user_in in;
+		char *got = faults(user_fields, &in, cases[i].body);
+
+		if (cases[i].want != NULL)
+			ck_assert_msg(strcmp(got, cases[i].want) == 0, "%s: %s", cases[i].body, got);
+		else
+			ck_assert_msg(strcmp(got, "{}") != 0, "%s: accepted", cases[i].body);
+		free(got);
+	}
+}
+END_TEST
+
+START_TEST(test_user_fields_limits)
+{
+	char body[300], name[140];
+	struct user_in in;
+	char *got;
+
+	memset(name, 'd', sizeof(name));
+	name[128] = '\0';
+	snprintf(body, sizeof(body), "{\"username\": \"a\", \"role\": \"viewer\", \"display_name\": \"%s\"}",
+	    name);
+	got = faults(user_fields, &in, body);
+	ck_assert_str_eq(got, "{}");
+	free(got);
+	name[128] = 'd';
+	name[129] = '\0';
+	snprintf(body, sizeof(body), "{\"username\": \"a\", \"role\": \"viewer\", \"display_name\": \"%s\"}",
+	    name);
+	got = faults(user_fields, &in, body);
+	ck_assert_ptr_nonnull(strstr(got, "display_name"));
+	free(got);
+}
+END_TEST
+
+START_TEST(test_token_fields)
+{
+	static const struct {
+		const char *body, *want;
+	} cases[] = {
+		{ "{\"name\": \"ci\"}", "{}" },
+		{ "{\"name\": \"ci\", \"role\": \"operator\", \"expires_days\": 0}", "{}" },
+		{ "{\"name\": \"ci\", \"expires_days\": 3650}", "{}" },
+		{ "{\"name\": \"ci\", \"expires_days\": 3651}",
+		    "{\"expires_days\":\"0 (never) to 3650 days\"}" },
+		{ "{\"name\": \"ci\", \"expires_days\": -1}",
+		    "{\"expires_days\":\"0 (never) to 3650 days\"}" },
+		{ "{\"name\": \"\"}", "{\"name\":\"a name of 1 to 64 characters, to tell tokens apart\"}" },
+		{ "{\"name\": \"a\\tb\"}", "{\"name\":\"a name of 1 to 64 printable characters\"}" },
+		{ "{\"name\": \"ci\", \"role\": \"public\"}", "{\"role\":\"viewer, operator or admin\"}" },
+		{ "{\"name\": \"ci\", \"token\": \"aiops_x\"}", NULL },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct token_in in;
+		char *got = faults(token_fields, &in, cases[i].body);
+
+		if (cases[i].want != NULL)
+			ck_assert_msg(strcmp(got, cases[i].want) == 0, "%s: %s", cases[i].body, got);
+		else
+			ck_assert_msg(strcmp(got, "{}") != 0, "%s: accepted", cases[i].body);
+		free(got);
+	}
+}
+END_TEST
+
 static Suite *
 user_suite(void)
 {
@@ -204,7 +317,10 @@ user_suite(void)
 	tcase_add_test(core, test_user_json);
 	tcase_add_test(core, test_token_json);
 	tcase_add_test(core, test_audit_json);
+	tcase_add_test(core, test_user_fields);
+	tcase_add_test(core, test_token_fields);
 	tcase_add_test(limits, test_user_name_limits);
+	tcase_add_test(limits, test_user_fields_limits);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
 	return s;
