@@ -1,6 +1,7 @@
 /* health.c: `aiops-collect health`: one pass over the clusters of a shard, all polled at once
  * (bounded concurrency), each ending ready, degraded or unreachable with a reason a person can act
- * on, recorded with its history, and a CLUSTER_STATUS_CHANGED event when the outcome changed. */
+ * on, recorded with its history, and an event for each: CLUSTER_STATUS_CHANGED when the outcome
+ * changed, CLUSTER_CHECKED when it did not (the pages show its new latency and last-seen time). */
 #include "config.h"
 
 #include <stdio.h>
@@ -238,6 +239,45 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* utc_now returns the current time as RFC 3339 UTC to the second, as the pages print times
+ * (arena memory). */
+static const char *
+utc_now(struct arena *a)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char out[32];
+
+	gmtime_r(&now, &tm);
+	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return arena_strdup(a, out);
+}
+
+/* emit_check tells the pages the outcome of t's check h: CLUSTER_STATUS_CHANGED (with the
+ * previous status) when the status or reason changed, CLUSTER_CHECKED otherwise, so an open page
+ * shows the new latency and last-seen time of a cluster whose status stays the same. Both carry
+ * id, name, status, reason, version, checked_at, latency_ms (null when not measured, as the
+ * cluster then shows it) and last_seen (only when the API server answered: checked_at). Returns events_emit's result. */
+static enum err
+emit_check(struct collect *co, const struct target *t, const struct cluster_health *h, bool changed,
+    const char *checked_at)
+{
+	json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", t->c->id, "name", t->c->name, "status",
+	    h->status, "reason", h->reason, "version", h->version[0] != '\0' ? h->version : t->c->version,
+	    "checked_at", checked_at);
+	enum err e;
+
+	if (changed)
+		json_object_set_new(d, "previous_status", json_string(t->c->status));
+	json_object_set_new(d, "latency_ms", h->latency_ms >= 0 ? json_integer(h->latency_ms) : json_null());
+	if (h->api_ok)
+		json_object_set_new(d, "last_seen", json_string(checked_at));
+	e = events_emit(co->rds, co->a, changed ? EVENT_CLUSTER_STATUS_CHANGED : EVENT_CLUSTER_CHECKED,
+	    t->c->id, NULL, d, NULL);
+	json_decref(d);
+	return e;
+}
+
 int
 collect_health(struct collect *co)
 {
@@ -246,6 +286,7 @@ collect_health(struct collect *co)
 	struct http_req **all;
 	int n, nreq = 0, counts[3] = { 0 }, changed_n = 0, failed = 0;
 	double t0 = now_s();
+	const char *checked_at;
 	enum err e;
 
 	if ((e = cluster_health_targets(co->db, co->a, co->shard, co->nshards, &items, &n)) != ERR_OK) {
@@ -273,6 +314,7 @@ collect_health(struct collect *co)
 			credential_wipe(t->secrets);
 	}
 	http_run(all, nreq, (int)cfg_int("collect.concurrency"));
+	checked_at = utc_now(co->a);
 	for (int i = 0; i < n; i++) {
 		struct cluster_health h;
 		bool changed;
@@ -289,20 +331,12 @@ collect_health(struct collect *co)
 		}
 		counts[strcmp(h.status, "ready") == 0 ? 0 : strcmp(h.status, "degraded") == 0 ? 1 : 2]++;
 		if (changed) {
-			json_t *d = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "id", ts[i].c->id, "name",
-			    ts[i].c->name, "status", h.status, "reason", h.reason, "previous_status",
-			    ts[i].c->status, "version", h.version[0] != '\0' ? h.version : ts[i].c->version);
-
-			if (h.latency_ms >= 0)
-				json_object_set_new(d, "latency_ms", json_integer(h.latency_ms));
 			changed_n++;
 			log_info(NULL, "cluster %s: %s -> %s%s%s", ts[i].c->name, ts[i].c->status, h.status,
 			    h.reason[0] != '\0' ? ": " : "", h.reason);
-			if (events_emit(co->rds, co->a, EVENT_CLUSTER_STATUS_CHANGED, ts[i].c->id, NULL, d,
-				NULL) != ERR_OK)
-				co->events_dropped++;
-			json_decref(d);
 		}
+		if (emit_check(co, &ts[i], &h, changed, checked_at) != ERR_OK)
+			co->events_dropped++;
 	}
 	for (int i = 0; i < n; i++)
 		for (int k = 0; k < CHECK__MAX; k++)

@@ -478,12 +478,15 @@ set_history(struct req *r, const struct cluster *c)
 			max = h[i].latency_ms;
 		ready += strcmp(h[i].status, "ready") == 0;
 	}
-	/* The y axis runs from 0 to a round number above the slowest answer. */
-	max = max <= 100  ? 100
-	    : max <= 250  ? 250
-	    : max <= 500  ? 500
-	    : max <= 1000 ? 1000
-			  : ((max + 999) / 1000) * 1000;
+	/* The y axis runs from 0 to the first of 10, 20, 50, 100, 200, 500, ... ms at or above the
+	 * slowest answer (latencies are bounded by the collector's timeout), so the line uses the
+	 * height whatever the cluster's usual latency. */
+	for (int step = 10;; step *= 10) {
+		if (max <= step || max <= 2 * step || max <= 5 * step) {
+			max = max <= step ? step : max <= 2 * step ? 2 * step : 5 * step;
+			break;
+		}
+	}
 	for (int i = 0; i < n; i++) {
 		double x = n == 1 ? HISTORY_W / 2.0 : (double)i * HISTORY_W / (n - 1);
 

@@ -18,6 +18,7 @@ static const char *const type_names[EVENT__MAX] = {
 	"ALERT_FIRED",
 	"ALERT_RESOLVED",
 	"ALERT_ACKED",
+	"CLUSTER_CHECKED",
 };
 
 const char *

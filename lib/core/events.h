@@ -21,6 +21,7 @@ enum event_type {
 	EVENT_ALERT_FIRED,
 	EVENT_ALERT_RESOLVED,
 	EVENT_ALERT_ACKED,
+	EVENT_CLUSTER_CHECKED, /* a health check that changed neither status nor reason */
 	EVENT__MAX
 };
 

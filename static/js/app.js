@@ -1,7 +1,9 @@
 /* app.js: small behaviours on top of server-rendered pages; every page works without it.
- * Bars get their width, forms with data-confirm ask first, <time datetime> reads as "3 min ago",
- * filter selects apply at once without empty fields in the address, and a form with errors puts
- * the cursor on the first bad field.
+ * Bars get their width, forms with data-confirm ask first, <time datetime> reads as "3 min ago"
+ * and keeps ticking (data-format="clock": the local time of day), elements with data-at get the
+ * local time in their title, filter selects apply at once without empty fields in the address, a
+ * form with errors puts the cursor on the first bad field, and "/" goes to the search box.
+ * Each only writes what differs, so a live update (live.js) sees no change where there is none.
  * Styles are set through the CSSOM (element.style), which the Content-Security-Policy allows;
  * style attributes in the HTML it would refuse. */
 (function () {
@@ -14,16 +16,8 @@
 			var v = Number(fills[i].getAttribute("data-value"));
 			var t = Number(fills[i].getAttribute("data-total"));
 			var pct = t > 0 && v > 0 ? Math.min(100, (100 * v) / t) : 0;
-			fills[i].style.width = pct.toFixed(2) + "%";
-		}
-	}
-
-	/* zeroTiles marks status tiles that count nothing, so only real trouble is coloured. */
-	function zeroTiles() {
-		var tiles = document.querySelectorAll(".tile-status");
-		for (var i = 0; i < tiles.length; i++) {
-			var value = tiles[i].querySelector(".tile-value");
-			if (value && value.textContent.trim() === "0") tiles[i].classList.add("is-zero");
+			var w = pct.toFixed(2) + "%";
+			if (fills[i].style.width !== w) fills[i].style.width = w;
 		}
 	}
 
@@ -53,16 +47,47 @@
 		}
 	}
 
-	/* times rewrites every <time datetime> as a relative time, the exact time in its title. */
+	function clock(d) {
+		try {
+			return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+		} catch (e) {
+			return d.toTimeString().slice(0, 8);
+		}
+	}
+
+	/* times rewrites every <time datetime> as a relative time (or a time of day), the exact time
+	 * in its title; and puts the time of day of data-at into the title it starts. */
 	function times() {
 		var now = Date.now();
 		var list = document.querySelectorAll("time[datetime]");
-		for (var i = 0; i < list.length; i++) {
-			var d = new Date(list[i].getAttribute("datetime"));
+		var i, d, text;
+		for (i = 0; i < list.length; i++) {
+			d = new Date(list[i].getAttribute("datetime"));
 			if (isNaN(d.getTime())) continue;
-			list[i].textContent = relative(d.getTime(), now);
-			list[i].title = absolute(d);
+			text = list[i].getAttribute("data-format") === "clock" ? clock(d) : relative(d.getTime(), now);
+			if (list[i].textContent !== text) list[i].textContent = text;
+			text = absolute(d);
+			if (list[i].title !== text) list[i].title = text;
 		}
+		list = document.querySelectorAll("[data-at][title]");
+		for (i = 0; i < list.length; i++) {
+			var at = list[i].getAttribute("data-at");
+			d = new Date(at);
+			if (isNaN(d.getTime()) || list[i].title.indexOf(at) !== 0) continue;
+			list[i].title = clock(d) + list[i].title.slice(at.length);
+		}
+	}
+
+	/* slashSearch puts the cursor in the page's search box on "/", unless one is typing already. */
+	function slashSearch(e) {
+		if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.defaultPrevented) return;
+		var t = e.target;
+		if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+		var box = document.querySelector("input[type=search]");
+		if (!box) return;
+		e.preventDefault();
+		box.focus();
+		box.select();
 	}
 
 	/* confirmSubmit stops a data-confirm form unless the person agrees. */
@@ -128,20 +153,19 @@
 	document.addEventListener("submit", confirmSubmit);
 	document.addEventListener("submit", cleanFilters);
 	document.addEventListener("change", autoFilter);
+	document.addEventListener("keydown", slashSearch);
 
 	function init() {
 		bars();
-		zeroTiles();
 		times();
 		focusFirstError();
 		dropFlashParam();
 		window.setInterval(times, 30000);
 	}
 
-	/* live.js swapped in a new <main>: dress it like a freshly loaded page. */
+	/* live.js changed part of the page: dress what it brought like a freshly loaded page. */
 	document.addEventListener("aiops:updated", function () {
 		bars();
-		zeroTiles();
 		times();
 	});
 

@@ -48,7 +48,7 @@ assert_body_has '<h1>web-ready' "the page is headed with the cluster's name"
 assert_body_has 'Web ready' "the page shows the display name"
 assert_body_has 'https://api.web-ready.example:6443' "the page shows the API URL"
 assert_body_has 'us-east-1' "the page shows the region"
-assert_body_has '<span class="chip">team=ml</span>' "the page shows the labels"
+assert_body_has '<a class="chip" href="/clusters?label=team%3Dml"' "the page shows the labels, each a link to the clusters with it"
 assert_body_has "$ready_id" "the page shows the id"
 assert_body_has 'class="badge status-ready"' "the page shows the status with its class"
 
