@@ -88,10 +88,10 @@
 		var d = {};
 		for (var k in data) if (Object.prototype.hasOwnProperty.call(data, k)) d[k] = data[k];
 		if ("reason" in d && !("status_reason" in d)) d.status_reason = d.reason;
-		var hosts = main.querySelectorAll("[data-live-id]");
+		if (!/^[A-Za-z0-9_.:-]+$/.test(id)) return;
+		var hosts = main.querySelectorAll('[data-live-id="' + id + '"]');
 		var changed = false;
 		for (var i = 0; i < hosts.length; i++) {
-			if (hosts[i].getAttribute("data-live-id") !== id) continue;
 			var els = [hosts[i]].concat(Array.prototype.slice.call(hosts[i].querySelectorAll("[data-field], [data-class]")));
 			for (var j = 0; j < els.length; j++) {
 				var el = els[j];

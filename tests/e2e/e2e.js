@@ -572,6 +572,18 @@ step("a cluster deleted while its page is open says so and disables its actions"
 	assert.equal(await edit.getAttribute("aria-disabled"), "true");
 	assert.ok(await page.locator("button.danger").isDisabled(), "Delete is disabled");
 	await shot("17-cluster-deleted");
+	// Deleted while the feed was away: the page learns it from the 404 when it catches up.
+	const other = await apiCluster({ name: `gone2-${TAG.slice(0, 8)}`, api_url: "https://api.gone2.example:6443", environment: "lab", type: "k3s" });
+	await goto(`/clusters/${other.id}`);
+	await page.waitForSelector('#live[data-state="live"]');
+	expectFailure(`/events?types=${EVENTS_URL.split("types=")[1]}&clusters=${other.id}`);
+	expectFailure(`/clusters/${other.id}`);
+	pushDaemon("stop");
+	await page.waitForSelector('#live[data-state="reconnecting"]', { timeout: 10000 });
+	await apiDelete(other.id);
+	pushDaemon("start");
+	await page.locator("#gone").waitFor({ timeout: 20000 });
+	assert.equal(await page.locator("a.button", { hasText: "Edit" }).getAttribute("aria-disabled"), "true");
 });
 
 step("a label chip filters by its label, and / goes to the search box", async () => {
