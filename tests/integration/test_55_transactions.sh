@@ -98,6 +98,9 @@ check "all are now under the new key on disk" test \
 check "the new key differs from the old" test "$key_after" != "$key_before"
 check "the old key is kept as .old" test "$(cat "$keyfile.old")" = "$key_file_before"
 check "the rotation has its audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE action = 'keys.rotate'")" = 1
+# Later files count the credentials they set: leave none of ours behind.
+req DELETE "/api/v1/clusters/$kid"
+check "the cluster with credentials is removed (HTTP $STATUS)" test "$(sql "SELECT count(*) FROM cluster_credentials")" = 0
 
 section "a commit whose reply is lost is not run twice"
 # Synchronous replication to a standby that does not exist holds every commit's reply after the
@@ -124,6 +127,9 @@ check "with its audit row, once" test "$(sql "SELECT count(*) FROM audit_log WHE
 get "/api/v1/clusters/$(sql "SELECT id FROM clusters WHERE name = 'tx-lost'")"
 assert_status 200 "the service reads it"
 assert_json '.name == "tx-lost"' "whole"
+stack_ctl "$STACK_DIR" cluster rm tx-lost >/dev/null 2>&1
+stack_ctl "$STACK_DIR" cluster rm tx-cut >/dev/null 2>&1
+check "the clusters of this file are removed" test "$(sql "SELECT count(*) FROM clusters WHERE name LIKE 'tx-%'")" = 0
 
 section "the demo fleet is tests/fakes/demo.json"
 out=$(stack_ctl "$STACK_DIR" demo 2>&1)
