@@ -48,11 +48,15 @@
 		}
 	}
 
+	/* state shows the feed's state; away from live, the label says since when the values on the
+	 * page may be stale. */
 	function state(s, text) {
 		dot.setAttribute("data-state", s);
 		dot.setAttribute("title", text);
 		var label = dot.querySelector(".live-label");
-		if (label) label.textContent = s === "live" ? "Live" : s === "reconnecting" ? "Reconnecting" : "Offline";
+		var since = dot.getAttribute("data-since");
+		var word = s === "live" ? "Live" : s === "reconnecting" ? "Reconnecting" : "Offline";
+		if (label) label.textContent = s !== "live" && since ? word + ", as of " + since : word;
 	}
 
 	function updated() {
