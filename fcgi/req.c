@@ -275,6 +275,7 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 	struct tpl *t = r->w->tpl;
 	const char *p = r->path;
 	const char *nav = strncmp(p, "/clusters", 9) == 0 ? "clusters"
+	    : strncmp(p, "/alerts", 7) == 0		  ? "alerts"
 	    : strcmp(p, "/") == 0			  ? "home"
 	    : strncmp(p, "/admin/users", 12) == 0	  ? "users"
 	    : strncmp(p, "/admin/audit", 12) == 0	  ? "audit"

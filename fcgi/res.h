@@ -11,6 +11,10 @@ int res_ops_metrics(struct req *r);
 
 /* res_alerts.c: alerts. */
 int res_alerts_webhook(struct req *r);
+int res_alerts_list(struct req *r);
+int res_alerts_get(struct req *r);
+int res_alerts_page(struct req *r);
+int res_alerts_show(struct req *r);
 
 /* res_ingest.c: clusters' ingest tokens. */
 int res_ingest_token_create(struct req *r);

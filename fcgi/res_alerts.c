@@ -1,8 +1,18 @@
-/* res_alerts.c: alerts: the Alertmanager webhook that takes them in. */
+/* res_alerts.c: alerts: the Alertmanager webhook that takes them in, the fleet's list as JSON and
+ * as a page, and one alert with its history. */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "alert.h"
+#include "alert_query.h"
 #include "arena.h"
+#include "buf.h"
+#include "field.h"
+#include "kv.h"
+#include "tpl.h"
+#include "url.h"
 #include "events.h"
 #include "json.h"
 #include "jw.h"
@@ -69,4 +79,307 @@ res_alerts_webhook(struct req *r)
 	jw_int(w, b.truncated);
 	jw_end_object(w);
 	return req_jw_end(r);
+}
+
+/* ---- Reading: the fleet's alerts as JSON and as pages ---- */
+
+static const char *const states[] = { "firing", "resolved", NULL };
+static const char *const group_bys[] = { "alertname", "cluster", "severity", NULL };
+
+/* query_values returns every value of the query parameter name, each also split at commas, as a
+ * NULL-terminated list (arena memory), or NULL when none is given. */
+static const char **
+query_values(struct req *r, const char *name)
+{
+	const char **out = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < r->query.n; i++) {
+		const char *v = r->query.items[i].v;
+
+		if (strcmp(r->query.items[i].k, name) != 0)
+			continue;
+		while (*v != '\0') {
+			size_t len = strcspn(v, ",");
+
+			if (len > 0) {
+				if (n + 2 > cap) {
+					const char **bigger =
+					    arena_alloc(r->a, sizeof(*out) * (cap = cap * 2 + 8));
+
+					if (n > 0)
+						memcpy(bigger, out, sizeof(*out) * n);
+					out = bigger;
+				}
+				out[n++] = arena_strndup(r->a, v, len);
+				out[n] = NULL;
+			}
+			v += len + (v[len] == ',');
+		}
+	}
+	return out;
+}
+
+static bool
+one_of(const char *s, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(s, *list) == 0)
+			return true;
+	return false;
+}
+
+/* read_filter reads the alert filters shared by the API and the page from r's query. Returns 0,
+ * or 400 with a message that says what would do. */
+static int
+read_filter(struct req *r, struct alert_filter *f)
+{
+	const char **v, *s;
+	char *end;
+	long n;
+
+	memset(f, 0, sizeof(*f));
+	f->limit = ALERT_LIST_DEFAULT;
+	f->clusters = query_values(r, "cluster");
+	f->severities = query_values(r, "severity");
+	if ((f->states = v = query_values(r, "state")) != NULL)
+		for (; *v != NULL; v++)
+			if (!one_of(*v, states))
+				return req_fail(r, 400, "state is firing or resolved (several may be given)");
+	if ((s = kv_get(&r->query, "alertname")) != NULL && *s != '\0')
+		f->alertname = s;
+	if ((s = kv_get(&r->query, "q")) != NULL && *s != '\0')
+		f->text = s;
+	for (size_t i = 0; i < r->query.n; i++) {
+		const char *why;
+
+		if (strcmp(r->query.items[i].k, "match") != 0 || r->query.items[i].v[0] == '\0')
+			continue;
+		if (f->nmatchers == ALERT_MATCHERS_MAX)
+			return req_fail(r, 400, "at most 16 label matchers");
+		if ((why = alert_matcher_parse(r->a, r->query.items[i].v, &f->matchers[f->nmatchers])) !=
+		    NULL)
+			return req_fail(r, 400, why);
+		f->nmatchers++;
+	}
+	if ((s = kv_get(&r->query, "limit")) != NULL && *s != '\0') {
+		n = strtol(s, &end, 10);
+		if (*end != '\0' || n < 1 || n > ALERT_LIST_MAX)
+			return req_fail(r, 400, "limit is a number from 1 to 500");
+		f->limit = (int)n;
+	}
+	if ((s = kv_get(&r->query, "cursor")) != NULL && *s != '\0')
+		f->cursor = s;
+	return 0;
+}
+
+static int
+list_failed(struct req *r, enum err e)
+{
+	if (e == ERR_INPUT)
+		return req_fail(r, 400,
+		    "a cursor that does not belong to this list (start again without it), or a regular "
+		    "expression PostgreSQL refuses");
+	return req_fail_err(r, e, "list alerts");
+}
+
+int
+res_alerts_list(struct req *r)
+{
+	struct alert_filter f;
+	struct alert *items;
+	const char *next;
+	struct jw *w;
+	int st, n;
+	enum err e;
+
+	if ((st = read_filter(r, &f)) != 0)
+		return st;
+	if ((e = alert_list(r->w->db, r->a, &f, &items, &n, &next)) != ERR_OK)
+		return list_failed(r, e);
+	w = req_jw(r, 200);
+	jw_object(w);
+	JW_KEY(w, "items");
+	jw_array(w);
+	for (int i = 0; i < n; i++)
+		field_write_json(alert_fields, &items[i], w);
+	jw_end_array(w);
+	JW_KEY(w, "next_cursor");
+	jw_string(w, next);
+	JW_KEY(w, "limit");
+	jw_int(w, f.limit);
+	jw_end_object(w);
+	return req_jw_end(r);
+}
+
+/* load_one fetches the alert the path names, with its history; 0 or the status answered. */
+static int
+load_one(struct req *r, struct alert **al, struct alert_moment **tl, int *ntl, int *flaps)
+{
+	enum err e = alert_get(r->w->db, r->a, kv_get(&r->params, "id"), al);
+
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no alert has this id");
+	if (e == ERR_OK)
+		e = alert_timeline(r->w->db, r->a, (*al)->id, tl, ntl, flaps);
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "get alert");
+	return 0;
+}
+
+int
+res_alerts_get(struct req *r)
+{
+	struct alert_moment *tl;
+	struct alert *al;
+	int st, ntl, flaps;
+	struct jw *w;
+
+	if ((st = load_one(r, &al, &tl, &ntl, &flaps)) != 0)
+		return st;
+	w = req_jw(r, 200);
+	jw_object(w);
+	JW_KEY(w, "alert");
+	field_write_json(alert_fields, al, w);
+	JW_KEY(w, "timeline");
+	jw_array(w);
+	for (int i = 0; i < ntl; i++) {
+		jw_object(w);
+		JW_KEY(w, "at");
+		jw_string(w, tl[i].at);
+		JW_KEY(w, "kind");
+		jw_string(w, tl[i].kind);
+		JW_KEY(w, "actor");
+		jw_string(w, tl[i].actor);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	JW_KEY(w, "fired_last_24h");
+	jw_int(w, flaps);
+	jw_end_object(w);
+	return req_jw_end(r);
+}
+
+/* list_url is the page's own address with parameter k set to v (or removed when v is NULL) and the
+ * cursor dropped: a filter or grouping link. Arena memory. */
+static const char *
+list_url(struct req *r, const char *k, const char *v)
+{
+	struct buf *b = buf_new(r->a);
+
+	buf_adds(b, "/alerts");
+	for (size_t i = 0; i < r->query.n; i++) {
+		const struct kv *p = &r->query.items[i];
+
+		if (strcmp(p->k, k) == 0 || strcmp(p->k, "cursor") == 0)
+			continue;
+		buf_printf(
+		    b, "%c%s=%s", b->len == 7 ? '?' : '&', url_encode(r->a, p->k), url_encode(r->a, p->v));
+	}
+	if (v != NULL)
+		buf_printf(b, "%c%s=%s", b->len == 7 ? '?' : '&', url_encode(r->a, k), url_encode(r->a, v));
+	return buf_cstr(b);
+}
+
+int
+res_alerts_page(struct req *r)
+{
+	struct tpl *t = r->w->tpl;
+	struct buf *frag = buf_new(r->a);
+	const char *by = kv_get(&r->query, "group"), *next, *k;
+	struct tpl_row *rows, *groups;
+	struct alert_filter f;
+	struct alert *items;
+	json_t *counts, *c;
+	long total;
+	int st, n;
+	enum err e;
+
+	if ((st = read_filter(r, &f)) != 0)
+		return st;
+	if (by == NULL || *by == '\0')
+		by = "alertname";
+	if (!one_of(by, group_bys))
+		return req_fail(r, 400, "group is alertname, cluster or severity");
+	if ((e = alert_counts(r->w->db, r->a, &f, by, &counts, &total)) != ERR_OK ||
+	    (e = alert_list(r->w->db, r->a, &f, &items, &n, &next)) != ERR_OK)
+		return list_failed(r, e);
+	json_own(r->a, counts);
+	tpl_set(t, "List.group", by);
+	tpl_set_int(t, "List.total", total);
+	tpl_set_int(t, "List.count", n);
+	groups = tpl_rows(t, r->a, "Groups");
+	json_object_foreach (counts, k, c) {
+		struct tpl_row *g = tpl_row_add(groups, NULL);
+
+		tpl_row_set(g, "name", k[0] != '\0' ? k : "(none)");
+		tpl_row_set(g, "count", arena_printf(r->a, "%lld", (long long)json_integer_value(c)));
+		tpl_row_set(g, "url", list_url(r, by, k));
+	}
+	for (int i = 0; group_bys[i] != NULL; i++)
+		tpl_set(
+		    t, arena_printf(r->a, "GroupUrl.%s", group_bys[i]), list_url(r, "group", group_bys[i]));
+	rows = tpl_rows(t, r->a, "Alerts");
+	for (int i = 0; i < n; i++) {
+		struct tpl_row *row = tpl_row_add(rows, NULL);
+		const char *summary =
+		    json_str(json_own(r->a, json_loads(items[i].annotations, 0, NULL)), "summary");
+
+		field_write_row(alert_fields, &items[i], FIELD_LIST, row, r->a);
+		tpl_row_set(row, "summary", summary);
+	}
+	tpl_set(t, "Filter.q", f.text);
+	tpl_set(t, "Filter.alertname", f.alertname);
+	tpl_set(t, "Filter.state", f.states != NULL ? f.states[0] : "firing");
+	tpl_set(t, "Filter.cluster", f.clusters != NULL ? f.clusters[0] : NULL);
+	tpl_set(t, "Filter.severity", f.severities != NULL ? f.severities[0] : NULL);
+	tpl_set(t, "Filter.match", kv_get(&r->query, "match"));
+	if (next != NULL)
+		tpl_set(t, "List.next_url",
+		    arena_printf(r->a, "%s%scursor=%s", list_url(r, "cursor", NULL),
+			strchr(list_url(r, "cursor", NULL), '?') ? "&" : "?", url_encode(r->a, next)));
+	if (tpl_render(t, "alerts_list", frag) != ERR_OK)
+		return req_fail(r, 500, "render failed");
+	return req_page_body(r, 200, buf_cstr(frag), frag->len, "Alerts");
+}
+
+int
+res_alerts_show(struct req *r)
+{
+	struct tpl *t = r->w->tpl;
+	struct buf *frag = buf_new(r->a);
+	struct alert_moment *tl;
+	struct alert *al, *other;
+	struct tpl_row *rows;
+	int st, ntl, flaps, nother;
+	json_t *ann;
+	enum err e;
+	const char *runbook;
+
+	if ((st = load_one(r, &al, &tl, &ntl, &flaps)) != 0)
+		return st;
+	if ((e = alert_elsewhere(r->w->db, r->a, al, &other, &nother)) != ERR_OK)
+		return req_fail_err(r, e, "alerts elsewhere");
+	field_write_row(alert_fields, al, FIELD_DETAIL, tpl_row_add(tpl_rows(t, r->a, "Alert"), "a"), r->a);
+	ann = json_own(r->a, json_loads(al->annotations, 0, NULL));
+	runbook = json_str(ann, "runbook_url");
+	if (runbook != NULL && field_is_web_url(runbook))
+		tpl_set(t, "Links.runbook", runbook);
+	tpl_set(t, "Links.summary", json_str(ann, "summary"));
+	tpl_set(t, "Links.description", json_str(ann, "description"));
+	tpl_set_int(t, "History.flaps", flaps);
+	rows = tpl_rows(t, r->a, "Timeline");
+	for (int i = 0; i < ntl; i++) {
+		struct tpl_row *row = tpl_row_add(rows, NULL);
+
+		tpl_row_set(row, "at", tl[i].at);
+		tpl_row_set(row, "kind", tl[i].kind);
+		tpl_row_set(row, "actor", tl[i].actor);
+	}
+	rows = tpl_rows(t, r->a, "Elsewhere");
+	for (int i = 0; i < nother; i++)
+		field_write_row(alert_fields, &other[i], FIELD_LIST, tpl_row_add(rows, NULL), r->a);
+	if (tpl_render(t, "alerts_show", frag) != ERR_OK)
+		return req_fail(r, 500, "render failed");
+	return req_page_body(r, 200, buf_cstr(frag), frag->len, al->alertname[0] ? al->alertname : "Alert");
 }

@@ -37,6 +37,7 @@
 		"GET", pattern, handler, (enum role)ROLE_REQUIRED(rl), flags, deps \
 	}
 #define CLUSTERS DATAVER_BIT(DATAVER_CLUSTERS)
+#define ALERTS (DATAVER_BIT(DATAVER_ALERTS) | DATAVER_BIT(DATAVER_CLUSTERS))
 
 /* Rows with literal segments come before rows whose parameter would match the same path:
  * route_check refuses a table where a parameter row shadows a later literal row. */
@@ -77,6 +78,8 @@ static const struct route routes[] = {
 	ROUTE("POST", "/admin/users/{id}", res_users_update_form, ROLE_ADMIN, H | RF_BODY_FORM),
 	ROUTE("GET", "/admin/audit", res_audit_page, ROLE_ADMIN, H),
 
+	ROUTE_CACHED("/alerts", res_alerts_page, ROLE_VIEWER, H | RF_LIVE, ALERTS),
+	ROUTE_CACHED("/alerts/{id}", res_alerts_show, ROLE_VIEWER, H | RF_LIVE, ALERTS),
 	ROUTE("GET", "/docs/api", res_apidoc_page, ROLE_VIEWER, H),
 
 	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),
@@ -99,6 +102,8 @@ static const struct route routes[] = {
 	ROUTE("PATCH", "/api/v1/users/{id}", res_users_patch, ROLE_ADMIN, J | RF_BODY_JSON),
 	ROUTE("GET", "/api/v1/audit", res_audit_list, ROLE_ADMIN, J),
 	ROUTE("POST", "/api/v1/clusters/{id}/ingest-token", res_ingest_token_create, ROLE_ADMIN, J),
+	ROUTE_CACHED("/api/v1/alerts", res_alerts_list, ROLE_VIEWER, J, ALERTS),
+	ROUTE_CACHED("/api/v1/alerts/{id}", res_alerts_get, ROLE_VIEWER, J, ALERTS),
 	ROUTE("POST", "/api/v1/alerts/webhook/{cluster}", res_alerts_webhook, ROLE_PUBLIC,
 	    J | RF_BODY_JSON | RF_WEBHOOK),
 };
@@ -106,6 +111,7 @@ static const struct route routes[] = {
 #undef H
 #undef J
 #undef CLUSTERS
+#undef ALERTS
 
 const struct route *
 route_table(size_t *n)

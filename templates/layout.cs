@@ -17,6 +17,7 @@
 <nav class="nav" aria-label="Main">
 <a href="/"<?cs if:Page.Nav == "home" ?> class="active" aria-current="page"<?cs /if ?>>Fleet</a>
 <a href="/clusters"<?cs if:Page.Nav == "clusters" ?> class="active" aria-current="page"<?cs /if ?>>Clusters</a>
+<a href="/alerts"<?cs if:Page.Nav == "alerts" ?> class="active" aria-current="page"<?cs /if ?>>Alerts</a>
 <?cs if:Session.is_admin ?><a href="/admin/users"<?cs if:Page.Nav == "users" ?> class="active" aria-current="page"<?cs /if ?>>Users</a>
 <a href="/admin/audit"<?cs if:Page.Nav == "audit" ?> class="active" aria-current="page"<?cs /if ?>>Audit</a><?cs /if ?>
 </nav>

@@ -9,6 +9,7 @@
 #include <libpq-fe.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "db.h"
 #include "log.h"
 
@@ -551,4 +552,26 @@ long
 dbres_affected(const struct dbres *r)
 {
 	return strtol(PQcmdTuples(r->res), NULL, 10);
+}
+
+const char *
+db_text_array(struct arena *a, const char *const *list)
+{
+	struct buf *b;
+
+	if (list == NULL)
+		return NULL;
+	b = buf_new(a);
+	buf_addc(b, '{');
+	for (int i = 0; list[i] != NULL; i++) {
+		buf_adds(b, i > 0 ? ",\"" : "\"");
+		for (const char *s = list[i]; *s != '\0'; s++) {
+			if (*s == '"' || *s == '\\')
+				buf_addc(b, '\\');
+			buf_addc(b, *s);
+		}
+		buf_addc(b, '"');
+	}
+	buf_addc(b, '}');
+	return buf_cstr(b);
 }

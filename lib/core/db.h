@@ -90,6 +90,11 @@ const char *db_constraint(const struct db *db);
 /* db_sql_is_read says whether sql counts as a read for the retry rule above (exposed for tests). */
 bool db_sql_is_read(const char *sql);
 
+/* db_text_array writes the NULL-terminated list as a PostgreSQL text[] literal for a $n::text[]
+ * parameter, each element quoted and escaped ("{\"a\",\"b\"}"); NULL for a NULL list, so that
+ * "$1::text[] IS NULL" means no filter. Arena memory. */
+const char *db_text_array(struct arena *a, const char *const *list);
+
 /* Results: rows and columns by index; db_get returns NULL for SQL NULL. Result memory. */
 int dbres_rows(const struct dbres *r);
 int dbres_col(const struct dbres *r, const char *name);

@@ -95,6 +95,14 @@ json_append(struct buf *out, const json_t *j)
 }
 
 const char *
+json_text(struct arena *a, const json_t *j)
+{
+	struct buf *b = buf_new(a);
+
+	return json_append(b, j) == ERR_OK ? buf_cstr(b) : NULL;
+}
+
+const char *
 json_str(const json_t *o, const char *key)
 {
 	return json_string_value(json_object_get(o, key));

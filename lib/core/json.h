@@ -34,6 +34,10 @@ json_t *json_own(struct arena *a, json_t *j);
 /* json_append serialises j compactly onto out; ERR_INTERNAL if jansson refuses it. */
 enum err json_append(struct buf *out, const json_t *j);
 
+/* json_text returns j serialised compactly as a string in arena a (for a statement parameter, say);
+ * NULL if jansson refuses it. */
+const char *json_text(struct arena *a, const json_t *j);
+
 /* json_str returns the string member key of object o, or NULL if absent or not a string. */
 const char *json_str(const json_t *o, const char *key);
 

@@ -192,7 +192,6 @@ alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struc
 	json_t *rows = json_own(a, json_array());
 	const char *p[2];
 	struct dbres *res;
-	char *text;
 	enum err e;
 
 	*changes = NULL;
@@ -206,11 +205,9 @@ alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struc
 			in->ends_at, "alertname", in->alertname, "severity", in->severity, "labels",
 			in->labels, "annotations", in->annotations, "generator_url", in->generator_url));
 	}
-	if ((text = json_dumps(rows, JSON_COMPACT)) == NULL)
-		return ERR_INTERNAL;
 	p[0] = cluster_id;
-	p[1] = arena_strdup(a, text);
-	free(text);
+	if ((p[1] = json_text(a, rows)) == NULL)
+		return ERR_INTERNAL;
 	if ((e = db_exec(db, &st_ingest, p, a, &res)) != ERR_OK)
 		return e;
 	*n = dbres_rows(res);

@@ -156,3 +156,63 @@ get "/api/v1/audit?action=cluster.ingest_token"
 assert_json '[.items[] | select(.target == "cluster:am-west" and .actor == "aiopsctl")] | length == 1' "aiopsctl's token is audited too"
 stack_ctl "$STACK_DIR" cluster ingest-token am-nowhere >/dev/null 2>&1
 assert_eq "$?" 1 "an unknown cluster is an error"
+
+section "the fleet's alerts as JSON"
+get "/api/v1/alerts?cluster=am-east&limit=500"
+assert_status 200 "GET /api/v1/alerts answers"
+assert_json '[.items[] | .status] | unique == ["firing"]' "firing alerts by default"
+n_firing=$(rows am-east "AND a.status = 'firing'")
+assert_json "(.items | length) == ([$n_firing, 500] | min)" "as many as the page holds ($n_firing firing in all)"
+assert_json '.items[0] | has("labels") and has("annotations") and (.starts_at | test("Z$")) and .cluster == "am-east"' \
+	"each with its labels, annotations, cluster and RFC 3339 times"
+get "/api/v1/alerts?cluster=am-east&state=resolved&severity=critical&limit=500"
+assert_json '(.items | length) >= 1 and ([.items[] | select(.status != "resolved" or .severity != "critical")] | length) == 0' \
+	"state and severity filter"
+get "/api/v1/alerts?cluster=am-east&match=n%3D~99%7C7&limit=500"
+assert_json '(.items | length) == 2 and ([.items[].labels.n] | sort) == ["7", "99"]' "a regex matcher is anchored"
+get "/api/v1/alerts?cluster=am-east&match=n!~.%2B&match=alertname%3DGPUXidError&limit=500"
+assert_json '[.items[] | select(.labels.n != null or .alertname != "GPUXidError")] | length == 0' "matchers combine"
+get "/api/v1/alerts?cluster=am-east&q=temperature&limit=500"
+assert_json '(.items | length) >= 1 and ([.items[] | select(.alertname != "GPUTemperatureHigh")] | length) == 0' \
+	"text search finds the summary"
+cursor="" pages=0
+: >"$SCRATCH/ids"
+while [ "$pages" -lt 10 ]; do
+	get "/api/v1/alerts?cluster=am-east&limit=400${cursor:+&cursor=$(urlenc "$cursor")}"
+	jq -r '.items[].id' <"$BODY_FILE" >>"$SCRATCH/ids"
+	cursor=$(jb '.next_cursor // empty')
+	pages=$((pages + 1))
+	[ -n "$cursor" ] || break
+done
+assert_eq "$(sort -u "$SCRATCH/ids" | wc -l) in $pages pages" "$n_firing in $(((n_firing + 399) / 400)) pages" \
+	"keyset pages of 400 walk every firing alert once"
+for bad in 'state=open' 'limit=0' 'limit=501' 'match=bad' 'match=a%3D~(' 'cursor=nope'; do
+	get "/api/v1/alerts?$bad"
+	assert_status 400 "?$bad is refused with 400"
+done
+id=$(sql "SELECT a.id FROM alerts a WHERE a.fingerprint = '330c7ea7405483a4' AND a.starts_at = '2026-05-14T08:52:07.318Z'")
+get "/api/v1/alerts/$id"
+assert_json '.alert.status == "resolved" and ([.timeline[].kind] == ["fired", "resolved"]) and .fired_last_24h >= 1' \
+	"one alert, with its timeline and how often it fired in the last day"
+get /api/v1/alerts/99999999
+assert_status 404 "an unknown alert: 404"
+get /api/v1/alerts/abc
+assert_status 404 "a malformed id: 404"
+
+section "the pages"
+session_login "$TEST_ADMIN" "$TEST_PASSWORD" >/dev/null
+AUTH=session get "/alerts?cluster=am-east&group=severity"
+assert_status 200 "/alerts answers a browser"
+assert_body_has 'class="chip severity-critical"' "counts per severity"
+assert_body_lacks '<script>alert(1)</script>' "markup in labels is escaped"
+assert_body_has '&lt;script&gt;alert(1)&lt;/script&gt;' "and shown as text"
+AUTH=session get "/alerts?group=nonsense"
+assert_status 400 "an unknown grouping: 400"
+xid=$(sql "SELECT id FROM alerts WHERE alertname = '<script>alert(1)</script>' LIMIT 1")
+AUTH=session get "/alerts/$xid"
+assert_status 200 "an alert's page answers"
+assert_body_lacks 'href="javascript:' "a javascript: runbook is not a link"
+assert_body_has 'still firing' "a firing alert has no end"
+AUTH=session get "/alerts/$id"
+assert_body_has 'href="https://runbooks.example.com/gpu/temperature-high"' "an https runbook is a link"
+assert_body_has 'class="moment-resolved"' "the timeline shows the resolution"

@@ -1,0 +1,81 @@
+/* alert_query.h: reading alerts: the fleet's list with its filters and keyset pages, one alert with
+ * its timeline, the same alert on other clusters, and counts per group. */
+#ifndef AIOPS_ALERT_QUERY_H
+#define AIOPS_ALERT_QUERY_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "err.h"
+#include "field.h"
+
+struct arena;
+struct db;
+
+/* A stored alert, as the views show it. Strings are arena or result memory; times RFC 3339. */
+struct alert {
+	const char *id, *cluster, *cluster_id, *fingerprint, *status, *alertname, *severity;
+	const char *starts_at, *ends_at, *updated_at, *generator_url;
+	const char *labels, *annotations; /* JSON objects as text */
+};
+
+/* The alert's fields, declared once for JSON and template rows (field.h). */
+extern const struct field alert_fields[];
+
+#define ALERT_LIST_MAX 500
+#define ALERT_LIST_DEFAULT 100
+#define ALERT_MATCHERS_MAX 16
+#define ALERT_REGEX_MAX 256
+
+/* A label matcher as Alertmanager and Prometheus write them: name, op (= != =~ !~) and value. */
+struct alert_matcher {
+	const char *name, *op, *value;
+};
+
+struct alert_filter {
+	const char *const *clusters; /* names; NULL-terminated, or NULL for every cluster */
+	const char *const *severities; /* NULL-terminated, or NULL for every severity */
+	const char *const *states; /* "firing", "resolved"; NULL means firing only */
+	const char *alertname; /* exact, or NULL */
+	const char *text; /* found in the name, the summary or the description, case ignored; or NULL */
+	struct alert_matcher matchers[ALERT_MATCHERS_MAX];
+	int nmatchers;
+	const char *cursor; /* from a previous page's next_cursor, or NULL */
+	int limit; /* 1..ALERT_LIST_MAX */
+};
+
+/* alert_matcher_parse reads "name=value", "name!=value", "name=~regex" or "name!~regex" (a value
+ * may be quoted with ") into m (arena memory). Returns NULL, or the reason it is not one. */
+const char *alert_matcher_parse(struct arena *a, const char *s, struct alert_matcher *m);
+
+/* alert_list returns a page of alerts newest first: *items (arena memory), *n and *next_cursor
+ * (NULL on the last page). ERR_INPUT for a cursor that is not one of ours or a regex PostgreSQL
+ * refuses. */
+enum err alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct alert **items,
+    int *n, const char **next_cursor);
+
+/* alert_counts returns, for the alerts f selects (its cursor and limit ignored), how many there
+ * are per value of by ("alertname", "cluster" or "severity"), largest first, as a JSON object of
+ * counts in that order (caller owns it) and their total in *total. ERR_INPUT for another by. */
+enum err alert_counts(
+    struct db *db, struct arena *a, const struct alert_filter *f, const char *by, json_t **out, long *total);
+
+/* alert_get fetches one alert by id. ERR_NOTFOUND when there is none. */
+enum err alert_get(struct db *db, struct arena *a, const char *id, struct alert **out);
+
+/* A moment of an alert's history. */
+struct alert_moment {
+	const char *at, *kind, *actor;
+};
+
+/* alert_timeline returns the history of the alert id, oldest first (arena memory), and in *flaps
+ * how many times the same alert (cluster and fingerprint) fired in the last 24 hours. */
+enum err alert_timeline(
+    struct db *db, struct arena *a, const char *id, struct alert_moment **out, int *n, int *flaps);
+
+/* alert_elsewhere returns the alerts of the same name and labels but the cluster's, firing now on
+ * other clusters (at most 50; arena memory). */
+enum err alert_elsewhere(struct db *db, struct arena *a, const struct alert *al, struct alert **out, int *n);
+
+#endif

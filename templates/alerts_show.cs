@@ -1,0 +1,39 @@
+<?cs # alerts_show.cs: one alert: its labels, annotations, links, history and the same alert elsewhere. ?><?cs include:"macros.cs" ?>
+<?cs each:a = Alert ?>
+<p class="breadcrumb"><a href="/alerts">Alerts</a> › <?cs var:a.alertname ?></p>
+<div class="page-head">
+<h1><?cs var:a.alertname ?></h1>
+<span class="badge severity-<?cs var:a.severity ?>"><?cs var:a.severity ?></span>
+<span class="badge alert-<?cs var:a.status ?>"><?cs var:a.status ?></span>
+</div>
+<?cs if:Links.summary ?><p class="lead"><?cs var:Links.summary ?></p><?cs /if ?>
+<?cs if:Links.description ?><p><?cs var:Links.description ?></p><?cs /if ?>
+<section class="card">
+<h2>Where and when</h2>
+<dl class="details">
+<dt>Cluster</dt><dd><a href="/clusters/<?cs var:a.cluster_id ?>"><?cs var:a.cluster ?></a></dd>
+<dt>Started</dt><dd><time datetime="<?cs var:a.starts_at ?>"><?cs var:a.starts_at ?></time></dd>
+<dt>Ended</dt><dd><?cs if:a.ends_at ?><time datetime="<?cs var:a.ends_at ?>"><?cs var:a.ends_at ?></time><?cs else ?>still firing<?cs /if ?></dd>
+<dt>Fired in the last day</dt><dd><?cs var:History.flaps ?> time<?cs if:History.flaps != 1 ?>s<?cs /if ?></dd>
+<dt>Fingerprint</dt><dd><code><?cs var:a.fingerprint ?></code></dd>
+<dt>Links</dt><dd><?cs if:Links.runbook ?><a href="<?cs var:Links.runbook ?>" rel="noopener noreferrer">Runbook</a><?cs /if ?><?cs if:a.generator_link ?><?cs if:Links.runbook ?> · <?cs /if ?><a href="<?cs var:a.generator_link ?>" rel="noopener noreferrer">Source query</a><?cs /if ?><?cs if:!Links.runbook && !a.generator_link ?><span class="muted">none</span><?cs /if ?></dd>
+</dl>
+</section>
+<section class="card">
+<h2>Labels</h2>
+<table class="table kv"><tbody><?cs each:l = a.labels ?><tr><th scope="row"><?cs var:l.k ?></th><td><?cs var:l.v ?></td></tr><?cs /each ?></tbody></table>
+</section>
+<section class="card">
+<h2>Annotations</h2>
+<table class="table kv"><tbody><?cs each:l = a.annotations ?><tr><th scope="row"><?cs var:l.k ?></th><td><?cs var:l.v ?></td></tr><?cs /each ?></tbody></table>
+</section>
+<?cs /each ?>
+<section class="card">
+<h2>Timeline</h2>
+<ol class="timeline"><?cs each:m = Timeline ?><li class="moment-<?cs var:m.kind ?>"><time datetime="<?cs var:m.at ?>"><?cs var:m.at ?></time> <?cs var:m.kind ?><?cs if:m.actor ?> by <?cs var:m.actor ?><?cs /if ?></li><?cs /each ?></ol>
+</section>
+<section class="card">
+<h2>The same alert on other clusters</h2>
+<?cs if:subcount(Elsewhere) == 0 ?><p class="muted">Not firing anywhere else.</p><?cs else ?>
+<ul><?cs each:o = Elsewhere ?><li><a href="/alerts/<?cs var:o.id ?>"><?cs var:o.cluster ?></a> since <time datetime="<?cs var:o.starts_at ?>"><?cs var:o.starts_at ?></time></li><?cs /each ?></ul><?cs /if ?>
+</section>
