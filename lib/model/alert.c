@@ -244,7 +244,8 @@ alert_fingerprint(json_t *labels, char *out)
 		abort();
 	json_object_foreach (labels, k, v)
 		names[i++] = k;
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (i = 0; i < n; i++) {
 		const char *parts[2] = { names[i], json_string_value(json_object_get(labels, names[i])) };
 
