@@ -144,7 +144,8 @@ step("a common password is refused, a good one is taken", async () => {
 	assert.match(await page.textContent("#password .callout"), /common/i);
 	resp = await changePassword(OTP, ADMIN_PW);
 	assert.equal(resp.status(), 303);
-	assert.match(page.url(), /\/settings\?changed=1$/);
+	assert.match(page.url(), /\/settings$/);
+	assert.match(await page.locator(".flash").innerText(), /password was changed/);
 	assert.equal(await page.textContent(".user-box .user-name"), "admin");
 	assert.equal(await page.textContent(".user-box .badge"), "admin");
 	await shot("01-settings");
@@ -163,7 +164,9 @@ step("the dashboard renders in the OS theme with its script and style", async ()
 step("an unknown address shows the 404 page inside the shell", async () => {
 	await goto("/nope", 404);
 	assert.match(await page.locator(".error-page h1").innerText(), /404/);
-	assert.equal(await page.locator(".topbar .nav a").count(), 2);
+	// The shell is the whole one: an admin's menu, and who is logged in.
+	assert.equal(await page.locator(".topbar .nav a").count(), 4);
+	assert.equal(await page.locator(".user-box .user-name").innerText(), "admin");
 	await shot("02-not-found");
 });
 
