@@ -3,68 +3,51 @@
 
 #include "arena.h"
 #include "cluster.h"
-#include "json.h"
-#include "metrics.h"
 #include "req.h"
 #include "res.h"
 #include "tpl.h"
 
+/* count_rows sets, below summary, a child called name with a row of k and v per choice. */
 static void
-set_counts(struct tpl *t, struct arena *a, const char *list, json_t *obj)
+count_rows(struct tpl_row *summary, struct arena *a, const char *name, const char *const *choices,
+    const long *counts, int n)
 {
-	const char *k;
-	json_t *v;
-	int n = 0;
+	struct tpl_row *list = tpl_row_add(summary, name);
 
-	json_object_foreach (obj, k, v) {
-		tpl_set(t, arena_printf(a, "%s.%d.k", list, n), k);
-		tpl_set_int(t, arena_printf(a, "%s.%d.v", list, n), (long)json_integer_value(v));
-		n++;
+	for (int i = 0; i < n; i++) {
+		struct tpl_row *row = tpl_row_add(list, NULL);
+
+		tpl_row_set(row, "k", choices[i]);
+		tpl_row_set(row, "v", arena_printf(a, "%ld", counts[i]));
 	}
-}
-
-static int
-build_home(struct req *r, struct buf *frag)
-{
-	struct tpl *t = r->w->tpl;
-	struct cluster_page attention;
-	json_t *s;
-	enum err e;
-
-	if ((e = cluster_summary(r->w->db, r->a, &s)) != ERR_OK)
-		return req_fail_err(r, e, "fleet summary");
-	json_own(r->a, s);
-	tpl_set_int(t, "Summary.total", (long)json_integer_value(json_object_get(s, "total")));
-	tpl_set_int(t, "Summary.gpu_clusters", (long)json_integer_value(json_object_get(s, "gpu_clusters")));
-	set_counts(t, r->a, "Summary.by_status", json_object_get(s, "by_status"));
-	set_counts(t, r->a, "Summary.by_environment", json_object_get(s, "by_environment"));
-	set_counts(t, r->a, "Summary.by_type", json_object_get(s, "by_type"));
-	if ((e = cluster_attention(r->w->db, r->a, 20, &attention)) != ERR_OK)
-		return req_fail_err(r, e, "clusters needing attention");
-	for (int i = 0; i < attention.n; i++) {
-		const struct cluster *c = &attention.items[i];
-
-		tpl_set(t, arena_printf(r->a, "Attention.%d.id", i), c->id);
-		tpl_set(t, arena_printf(r->a, "Attention.%d.name", i), c->name);
-		tpl_set(t, arena_printf(r->a, "Attention.%d.display_name", i), c->display_name);
-		tpl_set(t, arena_printf(r->a, "Attention.%d.environment", i), c->environment);
-		tpl_set(t, arena_printf(r->a, "Attention.%d.status", i), c->status);
-		tpl_set(t, arena_printf(r->a, "Attention.%d.status_reason", i), c->status_reason);
-		tpl_set(t, arena_printf(r->a, "Attention.%d.last_seen", i), c->last_seen);
-	}
-	tpl_set_int(t, "Attention.count", attention.n);
-	if (tpl_render(t, "home", frag) != ERR_OK)
-		return req_fail(r, 500, "render failed");
-	return 200;
 }
 
 int
 res_home(struct req *r)
 {
+	struct tpl *t = r->w->tpl;
+	struct cluster_summary s;
+	struct cluster_page attention;
+	struct tpl_row *summary, *rows;
 	struct buf *frag = buf_new(r->a);
-	int st;
+	enum err e;
 
-	if ((st = build_home(r, frag)) != 200)
-		return st;
+	if ((e = cluster_summary(r->w->db, r->a, &s)) != ERR_OK)
+		return req_fail_err(r, e, "fleet summary");
+	if ((e = cluster_attention(r->w->db, r->a, 20, &attention)) != ERR_OK)
+		return req_fail_err(r, e, "clusters needing attention");
+	summary = tpl_rows(t, r->a, "Summary");
+	tpl_row_set(summary, "total", arena_printf(r->a, "%ld", s.total));
+	tpl_row_set(summary, "gpu_clusters", arena_printf(r->a, "%ld", s.gpu_clusters));
+	/* Statuses worst first, as cluster_statuses lists them. */
+	count_rows(summary, r->a, "by_status", cluster_statuses, s.by_status, CLUSTER_STATUS__N);
+	count_rows(summary, r->a, "by_environment", cluster_environments, s.by_environment, CLUSTER_ENV__N);
+	count_rows(summary, r->a, "by_type", cluster_types, s.by_type, CLUSTER_TYPE__N);
+	rows = tpl_rows(t, r->a, "Attention");
+	for (int i = 0; i < attention.n; i++)
+		field_write_row(
+		    cluster_fields, &attention.items[i], FIELD_LIST, tpl_row_add(rows, NULL), r->a);
+	if (tpl_render(t, "home", frag) != ERR_OK)
+		return req_fail(r, 500, "render failed");
 	return req_page_body(r, 200, buf_cstr(frag), frag->len, "Fleet");
 }

@@ -53,18 +53,16 @@ label_value(struct buf *b, const char *s)
 	buf_addc(b, '"');
 }
 
-/* gauge_family writes a gauge with one label from the counts in obj ({"value": n, ...}). */
+/* gauge_family writes a gauge with one label: counts[i] for the label value keys[i], i < n. */
 static void
-gauge_family(struct buf *b, const char *name, const char *help, const char *label, json_t *obj)
+gauge_family(struct buf *b, const char *name, const char *help, const char *label, const char *const *keys,
+    const long *counts, int n)
 {
-	const char *k;
-	json_t *v;
-
 	buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
-	json_object_foreach (obj, k, v) {
+	for (int i = 0; i < n; i++) {
 		buf_printf(b, "%s{%s=", name, label);
-		label_value(b, k);
-		buf_printf(b, "} %lld\n", (long long)json_integer_value(v));
+		label_value(b, keys[i]);
+		buf_printf(b, "} %ld\n", counts[i]);
 	}
 }
 
@@ -79,24 +77,22 @@ product_metrics(struct req *r, struct buf *b)
 		{ "aiops_collector_last_run_success", "1 when the collector's last pass succeeded." },
 	};
 	struct collector_run *runs;
-	json_t *s;
+	struct cluster_summary s;
 	int n, ok;
 
 	ok = cluster_summary(r->w->db, r->a, &s) == ERR_OK;
-	if (ok) {
-		json_own(r->a, s);
+	if (ok)
 		ok = collector_runs_list(r->w->db, r->a, &runs, &n) == ERR_OK;
-	}
 	buf_printf(b,
 	    "# HELP aiops_register_up 1 when the register (PostgreSQL) answered for these metrics.\n"
 	    "# TYPE aiops_register_up gauge\naiops_register_up %d\n",
 	    ok);
 	if (!ok)
 		return;
-	gauge_family(b, "aiops_clusters", "Clusters in the register by status.", "status",
-	    json_object_get(s, "by_status"));
+	gauge_family(b, "aiops_clusters", "Clusters in the register by status.", "status", cluster_statuses,
+	    s.by_status, CLUSTER_STATUS__N);
 	gauge_family(b, "aiops_clusters_by_environment", "Clusters in the register by environment.",
-	    "environment", json_object_get(s, "by_environment"));
+	    "environment", cluster_environments, s.by_environment, CLUSTER_ENV__N);
 	for (size_t f = 0; f < sizeof(fams) / sizeof(fams[0]); f++) {
 		buf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", fams[f][0], fams[f][1], fams[f][0]);
 		for (int i = 0; i < n; i++) {

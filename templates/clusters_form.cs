@@ -18,9 +18,9 @@
 <input id="f-loki_url" name="loki_url" type="url" value="<?cs var:Form.loki_url ?>"<?cs if:Errors.loki_url ?> aria-invalid="true" aria-describedby="err-loki_url"<?cs /if ?>><?cs call:field_error("loki_url") ?></div>
 <div class="field-row">
 <div class="field<?cs if:Errors.environment ?> invalid<?cs /if ?>"><label for="f-environment">Environment</label>
-<select id="f-environment" name="environment"<?cs if:Errors.environment ?> aria-invalid="true" aria-describedby="err-environment"<?cs /if ?>><?cs call:select_options(Options.environments, Form.environment) ?></select><?cs call:field_error("environment") ?></div>
+<select id="f-environment" name="environment"<?cs if:Errors.environment ?> aria-invalid="true" aria-describedby="err-environment"<?cs /if ?>><?cs call:select_options(Options.environment, Form.environment) ?></select><?cs call:field_error("environment") ?></div>
 <div class="field<?cs if:Errors.type ?> invalid<?cs /if ?>"><label for="f-type">Type</label>
-<select id="f-type" name="type"<?cs if:Errors.type ?> aria-invalid="true" aria-describedby="err-type"<?cs /if ?>><?cs call:select_options(Options.types, Form.type) ?></select><?cs call:field_error("type") ?></div>
+<select id="f-type" name="type"<?cs if:Errors.type ?> aria-invalid="true" aria-describedby="err-type"<?cs /if ?>><?cs call:select_options(Options.type, Form.type) ?></select><?cs call:field_error("type") ?></div>
 <div class="field<?cs if:Errors.region ?> invalid<?cs /if ?>"><label for="f-region">Region</label>
 <input id="f-region" name="region" value="<?cs var:Form.region ?>" maxlength="63" placeholder="us-east-1"<?cs if:Errors.region ?> aria-invalid="true" aria-describedby="err-region"<?cs /if ?>><?cs call:field_error("region") ?></div>
 </div>
@@ -28,6 +28,14 @@
 <textarea id="f-labels" name="labels" rows="3"<?cs if:Errors.labels ?> aria-invalid="true" aria-describedby="err-labels"<?cs /if ?> placeholder="team=ml-platform&#10;tier=critical"><?cs var:Form.labels ?></textarea>
 <p class="hint">One key=value per line.</p><?cs call:field_error("labels") ?></div>
 <div class="field check"><label><input type="checkbox" name="has_gpu" value="1"<?cs if:Form.has_gpu == "1" ?> checked<?cs /if ?>> This cluster has GPUs</label></div>
+<?cs if:!Form.id ?><fieldset class="credentials" id="credentials">
+<legend>Credentials <span class="muted">(optional)</span></legend>
+<p class="muted">Stored sealed; never shown again. Leave a field empty to add the cluster without it.</p>
+<?cs each:c = Creds ?><div class="field cred">
+<label for="c-<?cs var:c.kind ?>"><?cs var:c.label ?></label>
+<?cs if:c.kind == "ca_bundle" ?><textarea id="c-<?cs var:c.kind ?>" name="<?cs var:c.kind ?>" rows="3" placeholder="-----BEGIN CERTIFICATE-----"></textarea><?cs else ?><input id="c-<?cs var:c.kind ?>" name="<?cs var:c.kind ?>" type="password" autocomplete="new-password"><?cs /if ?>
+</div><?cs /each ?>
+</fieldset><?cs /if ?>
 <div class="form-actions">
 <button type="submit" class="button primary"><?cs if:Form.id ?>Save changes<?cs else ?>Add cluster<?cs /if ?></button>
 <a class="button subtle" href="<?cs if:Form.id ?>/clusters/<?cs var:Form.id ?><?cs else ?>/clusters<?cs /if ?>">Cancel</a>

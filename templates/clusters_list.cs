@@ -6,9 +6,9 @@
 </div>
 <form class="filters" method="get" action="/clusters" role="search">
 <label class="filter-q">Search <input type="search" name="q" value="<?cs var:Filter.q ?>" placeholder="name, display name or region" aria-keyshortcuts="/" title="Press / to search"></label>
-<label>Environment <select name="environment"><option value="">any</option><?cs call:select_options(Options.environments, Filter.environment) ?></select></label>
-<label>Type <select name="type"><option value="">any</option><?cs call:select_options(Options.types, Filter.type) ?></select></label>
-<label>Status <select name="status"><option value="">any</option><?cs call:select_options(Options.statuses, Filter.status) ?></select></label>
+<label>Environment <select name="environment" multiple size="4" title="none chosen: any; several may be chosen"><?cs each:o = Choices.environment ?><option value="<?cs var:o.v ?>"<?cs if:o.sel ?> selected<?cs /if ?>><?cs var:o.v ?></option><?cs /each ?></select></label>
+<label>Type <select name="type"><option value="">any</option><?cs call:select_options(Options.type, Filter.type) ?></select></label>
+<label>Status <select name="status" multiple size="4" title="none chosen: any; several may be chosen"><?cs each:o = Choices.status ?><option value="<?cs var:o.v ?>"<?cs if:o.sel ?> selected<?cs /if ?>><?cs var:o.v ?></option><?cs /each ?></select></label>
 <label>GPUs <select name="has_gpu"><option value="">any</option><option value="true"<?cs if:Filter.has_gpu == "true" ?> selected<?cs /if ?>>with GPUs</option><option value="false"<?cs if:Filter.has_gpu == "false" ?> selected<?cs /if ?>>without</option></select></label>
 <label>Label <input type="text" name="label" value="<?cs var:Filter.label ?>" placeholder="key=value"></label>
 <?cs if:Filter.sort ?><input type="hidden" name="sort" value="<?cs var:Filter.sort ?>"><?cs /if ?><?cs if:Filter.dir ?><input type="hidden" name="dir" value="<?cs var:Filter.dir ?>"><?cs /if ?>

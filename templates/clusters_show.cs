@@ -1,5 +1,6 @@
 <?cs # clusters_show.cs: one cluster's details. Parts marked data-live-part follow it (live.js). ?><?cs include:"macros.cs" ?>
 <?cs # Cluster ids are UUIDs from PostgreSQL: safe in a URL as they are, so no url_escape. ?>
+<?cs def:url_value(text, href) ?><?cs if:href ?><a href="<?cs var:href ?>" rel="noopener noreferrer"><?cs var:text ?></a><?cs elif:text ?><?cs var:text ?><?cs else ?><span class="muted">not set</span><?cs /if ?><?cs /def ?>
 <div class="cluster-page" data-live-cluster="<?cs var:Cluster.id ?>" data-live-id="<?cs var:Cluster.id ?>">
 <div class="cluster-head" data-live-part="head" data-live-on="CLUSTER_UPDATED">
 <div class="page-head">
@@ -37,10 +38,12 @@
 <div><dt>Registered</dt><dd><time datetime="<?cs var:Cluster.created_at ?>"><?cs var:Cluster.created_at ?></time></dd></div>
 <div><dt>Updated</dt><dd><time datetime="<?cs var:Cluster.updated_at ?>"><?cs var:Cluster.updated_at ?></time></dd></div>
 <div class="wide"><dt>Labels</dt><dd class="labels"><?cs each:l = Cluster.labels ?><a class="chip" href="/clusters?label=<?cs var:url_escape(l.k) ?>%3D<?cs var:url_escape(l.v) ?>" title="Show the clusters labelled <?cs var:l.k ?>=<?cs var:l.v ?>"><?cs var:l.k ?>=<?cs var:l.v ?></a><?cs /each ?><?cs if:!subcount(Cluster.labels) ?><span class="muted">none</span><?cs /if ?></dd></div>
-<div class="wide"><dt>API server</dt><dd class="url"><?cs var:Cluster.api_url ?></dd></div>
-<div class="wide"><dt>Prometheus</dt><dd class="url"><?cs if:Cluster.prometheus_url ?><?cs var:Cluster.prometheus_url ?><?cs else ?><span class="muted">not set</span><?cs /if ?></dd></div>
-<div class="wide"><dt>Alertmanager</dt><dd class="url"><?cs if:Cluster.alertmanager_url ?><?cs var:Cluster.alertmanager_url ?><?cs else ?><span class="muted">not set</span><?cs /if ?></dd></div>
-<div class="wide"><dt>Loki</dt><dd class="url"><?cs if:Cluster.loki_url ?><?cs var:Cluster.loki_url ?><?cs else ?><span class="muted">not set</span><?cs /if ?></dd></div>
+<?cs # The *_href values are set only for http and https URLs (field_write_row): anything else is text. ?>
+<div class="wide"><dt>API server</dt><dd class="url"><?cs call:url_value(Cluster.api_url, Cluster.api_url_href) ?></dd></div>
+<div class="wide"><dt>Prometheus</dt><dd class="url"><?cs call:url_value(Cluster.prometheus_url, Cluster.prometheus_url_href) ?></dd></div>
+<div class="wide"><dt>Alertmanager</dt><dd class="url"><?cs call:url_value(Cluster.alertmanager_url, Cluster.alertmanager_url_href) ?></dd></div>
+<div class="wide"><dt>Loki</dt><dd class="url"><?cs call:url_value(Cluster.loki_url, Cluster.loki_url_href) ?></dd></div>
+<?cs if:subcount(Creds) ?><div class="wide"><dt>Credentials</dt><dd class="creds"><?cs each:c = Creds ?><span class="chip cred-<?cs if:c.set == "1" ?>set<?cs else ?>unset<?cs /if ?>" data-credential="<?cs var:c.kind ?>"><?cs var:c.label ?>: <?cs if:c.set == "1" ?>set<?cs else ?>not set<?cs /if ?></span> <?cs /each ?><a href="/clusters/<?cs var:Cluster.id ?>/edit#credentials">change</a></dd></div><?cs /if ?>
 <div class="wide"><dt>ID</dt><dd><code><?cs var:Cluster.id ?></code></dd></div>
 </dl>
 </div>

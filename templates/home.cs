@@ -14,7 +14,7 @@
 </section>
 <section class="panel" aria-label="Clusters needing attention" data-live-part="attention" data-live-on="CLUSTER_REGISTERED CLUSTER_UPDATED CLUSTER_DELETED CLUSTER_STATUS_CHANGED">
 <h2>Needs attention <a class="panel-link" href="/clusters">All clusters</a></h2>
-<?cs if:Attention.count == 0 ?><p class="empty">Every cluster is ready.</p><?cs else ?>
+<?cs if:!subcount(Attention) ?><p class="empty">Every cluster is ready.</p><?cs else ?>
 <div class="table-wrap">
 <table class="table cards attention">
 <thead><tr><th scope="col">Cluster</th><th scope="col">Status</th><th scope="col">Environment</th><th scope="col">Reason</th><th scope="col">Last seen</th></tr></thead>

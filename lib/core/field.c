@@ -507,6 +507,44 @@ field_write_json(const struct field *t, const void *rec, struct jw *w)
 	jw_end_object(w);
 }
 
+json_t *
+field_json(const struct field *t, const void *rec)
+{
+	json_t *o = json_object();
+
+	for (; t->name != NULL; t++) {
+		const void *slot = CSLOT(rec, t->out);
+		json_t *v;
+
+		if (slot == NULL || !(t->flags & FIELD_JSON))
+			continue;
+		switch (t->type) {
+		case FIELD_BOOL: v = json_boolean(*(const bool *)slot); break;
+		case FIELD_INT:
+			v = *(const int *)slot >= t->min ? json_integer(*(const int *)slot) : json_null();
+			break;
+		case FIELD_MAP: {
+			const char *s = *(const char *const *)slot;
+
+			v = json_loads(s != NULL ? s : "{}", 0, NULL);
+			if (v == NULL)
+				v = json_object();
+			break;
+		}
+		default: {
+			const char *s = *(const char *const *)slot;
+
+			v = s != NULL ? json_string(s) : json_null();
+			if (v == NULL) /* not UTF-8: jansson refuses it */
+				v = json_null();
+			break;
+		}
+		}
+		json_object_set_new(o, t->name, v);
+	}
+	return o;
+}
+
 /* write_map sets the object text s as rows of k and v below a child name of row. */
 static void
 write_map(struct tpl_row *row, const char *name, const char *s, struct arena *a)

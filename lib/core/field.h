@@ -141,6 +141,11 @@ int field_load(const struct field *t, void *rec, const char *(*col)(void *ctx, i
 /* field_write_json writes rec's FIELD_JSON fields as one object (a map verbatim: it is JSON). */
 void field_write_json(const struct field *t, const void *rec, struct jw *w);
 
+/* field_json returns rec's FIELD_JSON fields as a new object with the members field_write_json
+ * writes (a map parsed from its text, {} when it does not parse), for a caller that needs a tree,
+ * such as an event's data; caller owns the reference. */
+json_t *field_json(const struct field *t, const void *rec);
+
 /* field_write_row sets rec's fields flagged where (FIELD_LIST or FIELD_DETAIL) as children of
  * row: text as it is, a bool "1" or "0", an int in decimal unless null, a map as a child node
  * name with rows of k and v (parsed with jansson; arena memory), a URL also as .link when it is

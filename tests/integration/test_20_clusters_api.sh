@@ -46,7 +46,7 @@ assert_eq "$(jb -c .)" "$created" "GET returns what POST returned"
 get "/api/v1/clusters?q=api-one"
 assert_status 200 "GET /api/v1/clusters answers 200"
 assert_json '[.items[] | select(.id == "'"$id"'")] | length == 1' "the list has the new cluster"
-assert_json '.limit == 50 and has("next_cursor")' "a list says its limit and next_cursor"
+assert_json '.limit == 100 and has("next_cursor")' "a list says its limit and next_cursor"
 
 section "list filters"
 for spec in \
@@ -78,6 +78,22 @@ assert_eq "$(names label=team%3Dnobody)" '[]' "a label nobody has selects nothin
 assert_eq "$(names q=berlin)" '["flt-b"]' "q searches the display name, ignoring case"
 assert_eq "$(names q=ap-south)" '["flt-c"]' "q searches the region"
 assert_eq "$(names q=flt-d)" '["flt-d"]' "q searches the name"
+assert_eq "$(names 'status=ready&status=degraded')" '["flt-a","flt-b"]' "status repeated keeps every one given"
+assert_eq "$(names 'status=unreachable,unknown')" '["flt-c","flt-d"]' "statuses separated by commas keep every one"
+assert_eq "$(names 'environment=lab&environment=staging&status=degraded')" '["flt-b"]' \
+	"several environments combine with the other filters"
+assert_eq "$(names 'type=eks,k3s')" '["flt-c","flt-d"]' "several types at once"
+assert_eq "$(names sort=status)" '["flt-c","flt-b","flt-d","flt-a"]' \
+	"sorting by status puts the worst first: unreachable, degraded, unknown, ready"
+assert_eq "$(names 'sort=status&dir=desc')" '["flt-a","flt-d","flt-b","flt-c"]' "and the best first, descending"
+get '/api/v1/clusters?label=suite%3Dflt&sort=status&limit=1'
+cursor=$(jb -r .next_cursor)
+assert_eq "$(names "sort=status&limit=2&cursor=$cursor")" '["flt-b","flt-d"]' "the cursor of a status sort continues it"
+get '/api/v1/clusters?status=ready,sleepy'
+assert_error 400 bad_request "one unknown status among several is refused"
+check "the message names the statuses" jq -e '.error.message | contains("unreachable")' "$BODY_FILE"
+get '/api/v1/clusters?limit=0'
+check "a bad limit says the range" jq -e '.error.message | contains("1 to 500")' "$BODY_FILE"
 assert_eq "$(names q=%25)" '[]' "q treats % as a character, not a wildcard"
 assert_eq "$(names 'environment=production&has_gpu=true&status=ready')" '["flt-a"]' "filters combine"
 get "/api/v1/clusters?label=suite%3Dflt&status=degraded"
@@ -279,3 +295,43 @@ want=$(jq -c '{total: length, gpu_clusters: map(select(.has_gpu)) | length,
 got=$(jb -c '{total, gpu_clusters, by_status, by_environment, by_type}')
 assert_eq "$(jq -cS . <<<"$got")" "$(jq -cS . <<<"$want")" \
 	"the summary counts match the list (total, GPUs, by status, environment, type)"
+
+section "a change that cannot be audited does not happen"
+# The audit row is written in the change's transaction: hold the audit log locked so that the
+# create waits on its INSERT into audit_log, cut that backend off, and nothing must remain.
+"$PGBIN/psql" -h "$(stack_pg_dir "$STACK_DIR")/sock" -U aiops -d aiops -qtAc \
+	"BEGIN; LOCK TABLE audit_log IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" >/dev/null 2>&1 &
+locker=$!
+locked() {
+	[ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = 'audit_log' AND l.mode = 'AccessExclusiveLock' AND l.granted")" = 1 ]
+}
+waiting() {
+	[ -n "$(sql "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+		AND query LIKE 'INSERT INTO audit_log%'")" ]
+}
+check "the audit log is locked" wait_for 10 locked
+(
+	json POST /api/v1/clusters "$(cluster_body tx-cut lab k3s)"
+	echo "$STATUS" >"$SCRATCH/cut.status"
+) &
+poster=$!
+check "the create waits on its audit row" wait_for 10 waiting
+sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO audit_log%'" >/dev/null
+wait "$poster"
+sql "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+	WHERE c.relname = 'audit_log' AND l.mode = 'AccessExclusiveLock' AND l.granted" >/dev/null
+wait "$locker" 2>/dev/null
+STATUS=$(cat "$SCRATCH/cut.status")
+assert_error 503 unavailable "a create whose connection is lost while it writes its audit row answers 503"
+assert_eq "$(sql "SELECT count(*) FROM clusters WHERE name = 'tx-cut'")" 0 "and no cluster row is left behind"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut'")" 0 "nor an audit row"
+json POST /api/v1/clusters "$(cluster_body tx-cut lab k3s)"
+assert_status 201 "the same create succeeds once the database answers"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut' AND action = 'cluster.create'")" 1 \
+	"with its audit row"
+req DELETE "/api/v1/clusters/$(jb .id)"
+assert_status 204 "and it is deleted again"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut' AND action = 'cluster.delete'")" 1 \
+	"the delete has its audit row too"

@@ -36,6 +36,11 @@ assert_body_has 'web-ready' "the unfiltered list shows the clusters too"
 get '/clusters?status=degraded&label=suite%3Dweb'
 assert_body_has 'web-degraded' "a status filter on the page keeps the matching cluster"
 assert_body_lacks 'web-ready' "a status filter on the page drops the others"
+get '/clusters?status=degraded&status=ready&label=suite%3Dweb'
+assert_body_has 'web-degraded' "several statuses on the page keep every one: degraded"
+assert_body_has 'web-ready' "and ready"
+assert_body_has '<option value="degraded" selected>' "the chosen statuses stay selected"
+assert_body_lacks '<option value="unknown" selected>' "and only those"
 get '/clusters?environment=mars'
 assert_status 400 "a bad filter on the page is a 400"
 assert_header Content-Type '^text/html' "the 400 of a page is an HTML page"
@@ -51,6 +56,8 @@ assert_body_has 'us-east-1' "the page shows the region"
 assert_body_has '<a class="chip" href="/clusters?label=team%3Dml"' "the page shows the labels, each a link to the clusters with it"
 assert_body_has "$ready_id" "the page shows the id"
 assert_body_has 'class="badge status-ready"' "the page shows the status with its class"
+assert_body_has '<a href="https://api.web-ready.example:6443"' "the API URL is a link"
+assert_body_has 'data-credential="api_token"' "an admin sees which credentials are set"
 
 section "add a cluster with the form"
 fields="name=web-form&display_name=$(urlenc 'Made by a form')&api_url=$(urlenc 'https://form.example:6443')"
@@ -61,6 +68,8 @@ assert_status 303 "a valid form answers 303"
 loc=$(header Location)
 check "the 303 goes to the new cluster's page" grep -qE "^/clusters/$UUID_RE\$" <<<"$loc"
 form_id=${loc#/clusters/}
+AUTH=session get "$loc"
+assert_body_has 'Cluster web-form was added.' "the new cluster's page says it was added"
 get "$loc"
 assert_status 200 "the new cluster's page answers 200"
 assert_body_has 'Made by a form' "the new cluster's page shows what was typed"
@@ -94,6 +103,30 @@ assert_status 409 "a form with a taken name answers 409"
 check "the taken name's reason is beside the name field" \
 	grep -q 'id="err-name">another cluster already has this name' <<<"$(between 'id="f-name"' '<div class="field')"
 
+section "add a cluster with its credentials"
+get /clusters/new
+assert_body_has 'name="api_token"' "the add form asks for credentials too"
+fields="name=web-creds&api_url=$(urlenc 'https://creds.example:6443')&environment=lab&type=k3s"
+form /clusters "$fields&api_token=$(urlenc $'two\nlines')"
+assert_status 422 "a refused credential refuses the whole form"
+assert_body_has 'below. api_token: ' "and says which credential"
+get '/api/v1/clusters?q=web-creds'
+assert_json '.items | length == 0' "nothing was stored"
+form /clusters "$fields&api_token=tok-123&basic_auth=$(urlenc 'u:p')"
+assert_status 303 "a cluster added with credentials answers 303"
+creds_id=$(header Location)
+creds_id=${creds_id#/clusters/}
+get "/api/v1/clusters/$creds_id/credentials"
+assert_json '.api_token == true and .basic_auth == true and .prometheus_token == false' \
+	"the credentials given with the new cluster are stored"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:web-creds' AND action IN ('cluster.create', 'cluster.credentials')")" 2 \
+	"the cluster and its credentials are both audited"
+get "/clusters/$creds_id"
+check "the cluster's page shows the API token as set" grep -q 'data-credential="api_token">[^<]*: set' "$BODY_FILE"
+check "and the Prometheus token as not set" grep -q 'data-credential="prometheus_token">[^<]*: not set' "$BODY_FILE"
+req DELETE "/api/v1/clusters/$creds_id"
+assert_status 204 "the cluster with credentials is deleted"
+
 section "edit a cluster with the form"
 get "/clusters/$form_id/edit"
 assert_status 200 "the edit form answers 200"
@@ -105,6 +138,8 @@ fields+="&environment=production&type=openshift&region=r2&labels=tier%3Dsilver"
 form "/clusters/$form_id" "$fields"
 assert_status 303 "a valid edit answers 303"
 assert_eq "$(header Location)" "/clusters/$form_id" "the 303 goes back to the cluster's page"
+AUTH=session get "/clusters/$form_id"
+assert_body_has 'Cluster web-form was saved.' "the cluster's page says the edit was saved"
 get "/api/v1/clusters/$form_id"
 assert_json '.display_name == "Edited" and .api_url == "https://edited.example" and .environment == "production" and
 	.type == "openshift" and .region == "r2" and .labels == {"tier": "silver"} and .has_gpu == false' \

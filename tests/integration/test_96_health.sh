@@ -94,7 +94,7 @@ assert_json '.items | length == 1 and .[0].status == "ready" and .[0].latency_ms
 get "/api/v1/clusters/$(id_of h-up)"
 assert_json '.latency_ms >= 0' "the cluster carries its latest latency"
 get "/api/v1/clusters/$(id_of h-up)/health?limit=0"
-assert_status 422 "a history limit of 0 is refused"
+assert_error 400 bad_request "a history limit of 0 is refused, as every list refuses it"
 get "/clusters/$(id_of h-slow)"
 assert_body_has 'class="cell status-unreachable"' "the cluster's page draws the check in its status colour"
 

@@ -9,6 +9,7 @@
 
 #include "arena.h"
 #include "cluster.h"
+#include "cluster_db.h"
 
 /* rep returns n copies of c followed by tail (arena memory). */
 static char *
@@ -526,6 +527,43 @@ START_TEST(test_names_tables)
 }
 END_TEST
 
+/* The field table and the SQL agree: a record row per column of CLUSTER_COLS, an input row per
+ * parameter of the insert, and the columns the list page reads are those of the FIELD_LIST rows. */
+START_TEST(test_field_table_matches_columns)
+{
+	char *cols = strdup(CLUSTER_COLS_LIST), *save = NULL, *col;
+	int out = 0, in = 0, i = 0;
+
+	for (const struct field *f = cluster_fields; f->name != NULL; f++) {
+		out += f->out != 0;
+		in += f->in != 0;
+	}
+	ck_assert_int_eq(out, CLUSTER_NCOLS);
+	ck_assert_int_eq(in, CLUSTER_NINPUTS);
+	for (col = strtok_r(cols, ",", &save); col != NULL; col = strtok_r(NULL, ",", &save), i++) {
+		const struct field *f = cluster_fields;
+		int n = i;
+
+		while (f->out == 0 || n-- > 0)
+			f++;
+		ck_assert_msg((strstr(col, "NULL::") == NULL) == ((f->flags & FIELD_LIST) != 0),
+		    "column %d (%s) and field %s disagree", i, col, f->name);
+	}
+	ck_assert_int_eq(i, CLUSTER_NCOLS);
+	free(cols);
+}
+END_TEST
+
+/* Sorting and the dashboard show statuses worst first. */
+START_TEST(test_statuses_worst_first)
+{
+	static const char *const worst_first[] = { "unreachable", "degraded", "unknown", "ready" };
+
+	for (int i = 0; i < CLUSTER_STATUS__N; i++)
+		ck_assert_str_eq(cluster_statuses[i], worst_first[i]);
+}
+END_TEST
+
 static Suite *
 cluster_suite(void)
 {
@@ -540,6 +578,8 @@ cluster_suite(void)
 	tcase_add_test(core, test_validate_good);
 	tcase_add_test(core, test_from_json);
 	tcase_add_test(core, test_names_tables);
+	tcase_add_test(core, test_field_table_matches_columns);
+	tcase_add_test(core, test_statuses_worst_first);
 	tcase_add_test(limits, test_name_length);
 	tcase_add_test(limits, test_url_length);
 	tcase_add_test(limits, test_label_lengths);

@@ -124,8 +124,21 @@ START_TEST(test_json_out)
 	ck_assert_str_eq(buf_cstr(&b),
 	    "{\"id\":\"1\",\"name\":\"a\\\"b\",\"kind\":\"small\",\"url\":null,\"on\":true,\"n\":null,"
 	    "\"tags\":{\"k\": \"v\"},\"at\":\"2026-01-02T03:04:05Z\"}");
+	/* The tree has what the writer writes. */
 	j = json_loads(buf_cstr(&b), 0, NULL);
-	ck_assert_ptr_nonnull(j);
+	{
+		json_t *tree = field_json(things, &t);
+
+		ck_assert(json_equal(tree, j));
+		json_decref(j);
+		j = tree;
+	}
+	ck_assert_str_eq(json_string_value(json_object_get(j, "name")), "a\"b");
+	ck_assert(json_is_null(json_object_get(j, "n")));
+	ck_assert(json_is_null(json_object_get(j, "url")));
+	ck_assert(json_is_true(json_object_get(j, "on")));
+	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(j, "tags"), "k")), "v");
+	ck_assert_uint_eq(json_object_size(j), 8);
 	json_decref(j);
 	b.len = 0;
 	t.n = 0;
