@@ -5,7 +5,6 @@
 #include <string.h>
 
 #include "arena.h"
-#include "audit.h"
 #include "cluster.h"
 #include "db.h"
 #include "events.h"
@@ -110,17 +109,7 @@ res_clusters_json_end(struct req *r, int status)
 enum err
 res_clusters_audit(struct req *r, const char *action, const struct cluster *c, json_t *details)
 {
-	struct audit_entry e = { 0 };
-
-	e.actor = r->id != NULL ? r->id->username : "anonymous";
-	e.actor_id = r->id != NULL ? r->id->user_id : NULL;
-	e.role = r->id != NULL ? role_name(r->id->role) : "";
-	e.action = action;
-	e.target = arena_printf(r->a, "cluster:%s", c->name);
-	e.details = details;
-	e.client_addr = r->remote_addr != NULL ? r->remote_addr : "";
-	e.request_id = r->request_id;
-	return audit_append(r->w->db, r->a, &e);
+	return ident_audit(r, NULL, action, arena_printf(r->a, "cluster:%s", c->name), details);
 }
 
 /* announce tells the browsers of a committed change (a Redis that cannot take it is counted,
