@@ -2,7 +2,7 @@
 <?cs # Alert ids are numbers and cluster names [a-z0-9-] from our own store: safe in a URL as they are. ?>
 <div class="page-head">
 <h1>Alerts</h1>
-<span class="muted" id="alerts-total"><?cs var:List.total ?> <?cs if:Filter.state == "resolved" ?>resolved<?cs else ?>firing<?cs /if ?></span>
+<span class="muted" id="alerts-total" data-live-part="total" data-live-on="ALERT_FIRED ALERT_RESOLVED"><?cs var:List.total ?> <?cs if:Filter.state == "resolved" ?>resolved<?cs else ?>firing<?cs /if ?></span>
 </div>
 <form class="filters" method="get" action="/alerts" role="search">
 <label class="filter-q">Search <input type="search" name="q" value="<?cs var:Filter.q ?>" placeholder="name, summary or description"></label>
@@ -14,16 +14,17 @@
 <span class="filter-buttons"><button type="submit" class="button">Filter</button>
 <a class="button subtle" href="/alerts">Reset</a></span>
 </form>
-<section class="card alert-groups" aria-label="Counts">
+<section class="card alert-groups" aria-label="Counts" data-live-part="groups" data-live-on="ALERT_FIRED ALERT_RESOLVED">
 <p class="group-by">Group by <a href="<?cs var:GroupUrl.alertname ?>"<?cs if:List.group == "alertname" ?> aria-current="true" class="current"<?cs /if ?>>alert name</a> · <a href="<?cs var:GroupUrl.cluster ?>"<?cs if:List.group == "cluster" ?> aria-current="true" class="current"<?cs /if ?>>cluster</a> · <a href="<?cs var:GroupUrl.severity ?>"<?cs if:List.group == "severity" ?> aria-current="true" class="current"<?cs /if ?>>severity</a></p>
 <ul class="group-counts"><?cs each:g = Groups ?><li><a class="chip<?cs if:List.group == "severity" ?> severity-<?cs var:g.name ?><?cs /if ?>" href="<?cs var:g.url ?>"><?cs var:g.name ?> <strong><?cs var:g.count ?></strong></a></li><?cs /each ?></ul>
 </section>
+<div class="list-part" data-live-part="list" data-live-on="ALERT_FIRED ALERT_RESOLVED">
 <?cs if:List.count == 0 ?><p class="empty">No alert matches these filters.</p><?cs else ?>
 <div class="table-wrap">
 <table class="table alerts" id="alerts-table">
 <thead><tr><th scope="col">Alert</th><th scope="col">Severity</th><th scope="col">Cluster</th><th scope="col">Since</th><th scope="col">Labels</th></tr></thead>
 <tbody><?cs each:a = Alerts ?>
-<tr class="row-alert-<?cs var:a.status ?>" data-alert-id="<?cs var:a.id ?>">
+<tr class="row-alert-<?cs var:a.status ?>" data-alert-id="<?cs var:a.id ?>" data-live-key="<?cs var:a.id ?>">
 <td><a href="/alerts/<?cs var:a.id ?>"><?cs var:a.alertname ?></a><?cs if:a.summary ?><div class="sub"><?cs var:a.summary ?></div><?cs /if ?></td>
 <td><span class="badge severity-<?cs var:a.severity ?>"><?cs var:a.severity ?></span></td>
 <td><a href="/clusters?q=<?cs var:a.cluster ?>"><?cs var:a.cluster ?></a></td>
@@ -36,3 +37,4 @@
 <span class="muted"><?cs var:List.count ?> shown</span>
 <?cs if:List.next_url ?><a class="button" rel="next" href="<?cs var:List.next_url ?>">Next page</a><?cs /if ?>
 </nav>
+</div>

@@ -1,7 +1,7 @@
 <?cs # alerts_show.cs: one alert: its labels, annotations, links, history and the same alert elsewhere. ?><?cs include:"macros.cs" ?>
 <?cs each:a = Alert ?>
 <p class="breadcrumb"><a href="/alerts">Alerts</a> › <?cs var:a.alertname ?></p>
-<div class="page-head">
+<div class="page-head" data-live-part="head" data-live-on="ALERT_FIRED ALERT_RESOLVED">
 <h1><?cs var:a.alertname ?></h1>
 <span class="badge severity-<?cs var:a.severity ?>"><?cs var:a.severity ?></span>
 <span class="badge alert-<?cs var:a.status ?>"><?cs var:a.status ?></span>
@@ -28,7 +28,7 @@
 <table class="table kv"><tbody><?cs each:l = a.annotations ?><tr><th scope="row"><?cs var:l.k ?></th><td><?cs var:l.v ?></td></tr><?cs /each ?></tbody></table>
 </section>
 <?cs /each ?>
-<section class="card">
+<section class="card" data-live-part="timeline" data-live-on="ALERT_FIRED ALERT_RESOLVED ALERT_ACKED">
 <h2>Timeline</h2>
 <ol class="timeline"><?cs each:m = Timeline ?><li class="moment-<?cs var:m.kind ?>"><time datetime="<?cs var:m.at ?>"><?cs var:m.at ?></time> <?cs var:m.kind ?><?cs if:m.actor ?> by <?cs var:m.actor ?><?cs /if ?></li><?cs /each ?></ol>
 </section>

@@ -34,6 +34,13 @@
 	var follow = main.querySelector("[data-live-cluster]");
 	var pageCluster = follow ? follow.getAttribute("data-live-cluster") : "";
 	var types = ["CLUSTER_REGISTERED", "CLUSTER_UPDATED", "CLUSTER_DELETED", "CLUSTER_STATUS_CHANGED", "CLUSTER_CHECKED"];
+	/* And whatever else a part of the page follows (ALERT_FIRED, ...). */
+	var partsOn = main.querySelectorAll("[data-live-on]");
+	for (var pi = 0; pi < partsOn.length; pi++) {
+		var named = partsOn[pi].getAttribute("data-live-on").split(/\s+/);
+		for (var ni = 0; ni < named.length; ni++)
+			if (named[ni] !== "" && types.indexOf(named[ni]) < 0) types.push(named[ni]);
+	}
 	var wanted = {}; /* keys of the parts the next fetch brings up to date; "*" is all of them */
 	var pending = null;
 	var inflight = false;
