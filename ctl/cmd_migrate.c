@@ -55,8 +55,8 @@ int
 cmd_migrate(struct ctl *c, int argc, char **argv)
 {
 	const char *dir = PKGDATADIR "/sql";
-	char *names[1024];
-	int n = 0, applied = 0, rc = 0;
+	char **names = NULL;
+	int n = 0, cap = 0, applied = 0, rc = 0;
 	struct dirent *de;
 	DIR *d;
 
@@ -72,11 +72,17 @@ cmd_migrate(struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "aiopsctl: cannot open the migrations folder %s\n", dir);
 		return 1;
 	}
-	while ((de = readdir(d)) != NULL && n < 1024)
-		if (migration_name_ok(de->d_name))
+	while ((de = readdir(d)) != NULL)
+		if (migration_name_ok(de->d_name)) {
+			if (n == cap) {
+				cap = cap > 0 ? 2 * cap : 64;
+				names = xrealloc(names, sizeof(*names) * (size_t)cap);
+			}
 			names[n++] = xstrdup(de->d_name);
+		}
 	closedir(d);
-	qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
+	if (n > 0)
+		qsort(names, (size_t)n, sizeof(names[0]), cmp_str);
 
 	if (db_exec(c->db, &st_mig_lock, NULL, c->a, NULL) != ERR_OK ||
 	    db_exec(c->db, &st_mig_table, NULL, c->a, NULL) != ERR_OK) {
@@ -130,5 +136,6 @@ done:
 	db_exec(c->db, &st_mig_unlock, NULL, c->a, NULL);
 	for (int i = 0; i < n; i++)
 		free(names[i]);
+	free(names);
 	return rc;
 }
