@@ -160,7 +160,7 @@ set_history(struct req *r, const struct cluster *c)
 		}
 	}
 	for (int i = 0; i < n; i++) {
-		double x = n == 1 ? HISTORY_W / 2.0 : (double)i * HISTORY_W / (n - 1);
+		double x = (i + 0.5) * HISTORY_W / n; /* under the middle of its cell in the strip */
 
 		if (h[i].latency_ms < 0)
 			continue;

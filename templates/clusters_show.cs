@@ -19,12 +19,13 @@
 <h2>Health checks <?cs if:History_count ?><span class="muted">last <?cs var:History_count ?>, ready <?cs var:History_ready_pct ?>% of them</span><?cs /if ?></h2>
 <?cs if:History_count ?>
 <ol class="strip" aria-label="Status of each check, oldest first"><?cs each:h = History ?><li class="cell status-<?cs var:h.status ?>" data-at="<?cs var:h.at ?>" title="<?cs var:h.at ?>: <?cs var:h.status ?><?cs if:h.reason ?> (<?cs var:h.reason ?>)<?cs /if ?><?cs if:h.latency_ms ?>, <?cs var:h.latency_ms ?> ms<?cs /if ?>"><span class="visually-hidden"><?cs var:h.at ?> <?cs var:h.status ?></span></li><?cs /each ?></ol>
+<?cs # At most four times, each under its check's cell. ?><ol class="time-ticks" aria-hidden="true"><?cs each:h = History ?><li><?cs if:name(h) % ((#History_count + 3) / 4) == 0 ?><time data-format="hm" datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time><?cs /if ?></li><?cs /each ?></ol>
 <?cs if:Latency.points ?><figure class="latency">
 <div class="chart"><span class="y-label y-max" aria-hidden="true"><?cs var:Latency.max ?> ms</span><span class="y-label y-half" aria-hidden="true"><?cs var:Latency.half ?> ms</span><span class="y-label y-zero" aria-hidden="true">0</span>
 <svg viewBox="0 0 600 80" preserveAspectRatio="none" role="img" aria-label="API server latency of each check, up to <?cs var:Latency.max ?> ms"><line class="grid" x1="0" y1="2" x2="600" y2="2"/><line class="grid" x1="0" y1="40" x2="600" y2="40"/><line class="axis" x1="0" y1="78" x2="600" y2="78"/><polyline class="line" points="<?cs var:Latency.points ?>"/></svg></div>
 <figcaption><span>API latency</span><span class="muted">0 to <?cs var:Latency.max ?> ms</span></figcaption>
 </figure><?cs /if ?>
-<div class="time-axis" aria-label="Time of the checks"><?cs each:h = History ?><?cs if:first(h) ?><time data-format="clock" datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time><?cs /if ?><?cs if:last(h) ?><span class="axis-last">last check <time data-format="clock" datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time> (<time datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time>)</span><?cs /if ?><?cs /each ?></div>
+<p class="time-axis"><?cs each:h = History ?><?cs if:last(h) ?>last check <time data-format="clock" datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time> (<time datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time>)<?cs /if ?><?cs /each ?></p>
 <?cs else ?><p class="muted">No check yet: the health collector polls every cluster once a minute.</p><?cs /if ?>
 </section>
 <dl class="details" data-live-part="details" data-live-on="CLUSTER_UPDATED">

@@ -1,6 +1,6 @@
 /* app.js: small behaviours on top of server-rendered pages; every page works without it.
  * Bars get their width, forms with data-confirm ask first, <time datetime> reads as "3 min ago"
- * and keeps ticking (data-format="clock": the local time of day), elements with data-at get the
+ * and keeps ticking (data-format="clock": the local time of day; "hm": to the minute), elements with data-at get the
  * local time in their title, filter selects apply at once without empty fields in the address, a
  * form with errors puts the cursor on the first bad field, and "/" goes to the search box.
  * Each only writes what differs, so a live update (live.js) sees no change where there is none.
@@ -47,11 +47,13 @@
 		}
 	}
 
-	function clock(d) {
+	/* clock is the local time of day of d, to the second, or to the minute when short. */
+	function clock(d, short) {
 		try {
-			return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+			return short ? d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit" })
+				: d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 		} catch (e) {
-			return d.toTimeString().slice(0, 8);
+			return d.toTimeString().slice(0, short ? 5 : 8);
 		}
 	}
 
@@ -64,7 +66,8 @@
 		for (i = 0; i < list.length; i++) {
 			d = new Date(list[i].getAttribute("datetime"));
 			if (isNaN(d.getTime())) continue;
-			text = list[i].getAttribute("data-format") === "clock" ? clock(d) : relative(d.getTime(), now);
+			var f = list[i].getAttribute("data-format");
+			text = f === "clock" || f === "hm" ? clock(d, f === "hm") : relative(d.getTime(), now);
 			if (list[i].textContent !== text) list[i].textContent = text;
 			text = absolute(d);
 			if (list[i].title !== text) list[i].title = text;

@@ -165,7 +165,7 @@ step("an unknown address shows the 404 page inside the shell", async () => {
 	await goto("/nope", 404);
 	assert.match(await page.locator(".error-page h1").innerText(), /404/);
 	// The shell is the whole one: an admin's menu, and who is logged in.
-	assert.equal(await page.locator(".topbar .nav a").count(), 4);
+	assert.equal(await page.locator('.topbar .nav a[href="/admin/users"]').count(), 1);
 	assert.equal(await page.locator(".user-box .user-name").innerText(), "admin");
 	await shot("02-not-found");
 });
@@ -539,8 +539,9 @@ step("a cluster's page keeps its values current: latency, last check, last seen,
 	await page.waitForFunction((n) => document.querySelectorAll(".strip .cell").length === n + 1, cells, { timeout: 10000 });
 	// The chart's scale follows the data: 420 ms on a 500 ms axis, not a fixed one.
 	assert.match(await page.locator(".latency .y-max").innerText(), /^500 ms$/);
-	const axis = await page.locator(".time-axis time").allInnerTexts();
-	assert.ok(axis.length >= 2 && axis.every((x) => /\d{1,2}:\d{2}|ago|just now/.test(x)), `time axis ${axis}`);
+	const ticks = await page.locator(".time-ticks time").allInnerTexts();
+	assert.ok(ticks.length >= 2 && ticks.every((x) => /^\d{1,2}:\d{2}( [AP]M)?$/.test(x)), `time axis ${ticks}`);
+	assert.equal(await page.locator(".time-ticks li").count(), cells + 1, "a slot under each cell");
 	const title = await page.locator(".strip .cell").last().getAttribute("title");
 	assert.match(title, /^\d{1,2}:\d{2}:\d{2}.*: ready, 4\d\d ms$/, `a cell's title reads ${title}`);
 });
