@@ -11,6 +11,7 @@ const { execFileSync } = require("node:child_process");
 const path = require("node:path");
 const assert = require("node:assert/strict");
 const { chromium } = require("playwright-core");
+const probes = require("./probes.js");
 
 const BASE = process.argv[2];
 const OUT = process.argv[3];
@@ -387,50 +388,6 @@ step("while the push daemon is away the indicator says so, and the page catches 
 	await apiDelete(made.id);
 });
 
-/* assertNameAndStatusInView checks that every row matched by sel shows its name link and its
- * status badge inside the viewport, without scrolling sideways. */
-async function assertNameAndStatusInView(sel) {
-	const rows = await page.locator(sel).evaluateAll((trs) => trs.map((tr) => {
-		const box = (el) => (el ? el.getBoundingClientRect() : null);
-		const name = box(tr.querySelector("a"));
-		const status = box(tr.querySelector(".badge[class*=status-]"));
-		return { text: tr.innerText.slice(0, 40), name: name && [name.left, name.right, name.width], status: status && [status.left, status.right, status.width] };
-	}));
-	assert.ok(rows.length > 0, `rows for ${sel}`);
-	const w = await page.evaluate(() => window.innerWidth);
-	for (const r of rows) {
-		assert.ok(r.name && r.name[0] >= 0 && r.name[1] <= w && r.name[2] > 0, `name in view: ${JSON.stringify(r)}`);
-		assert.ok(r.status && r.status[0] >= 0 && r.status[1] <= w && r.status[2] > 0, `status in view: ${JSON.stringify(r)}`);
-	}
-}
-
-/* watchParts starts recording which keyed nodes (data-live-key, else the live part) the page
- * changes from now on; touched() returns their keys. Times are left out: they tick by themselves,
- * and a last-seen time moves on every health check of its cluster. */
-async function watchParts() {
-	await page.evaluate(() => {
-		window.__touched = new Set();
-		window.__reloadedNodes = 0;
-		const keyOf = (n) => {
-			const el = n.nodeType === 1 ? n : n.parentElement;
-			const k = el && el.closest("[data-live-key], [data-live-part]");
-			return k ? k.getAttribute("data-live-key") || "part:" + k.getAttribute("data-live-part") : "outside:" + (el ? el.outerHTML.slice(0, 80) : n.nodeName);
-		};
-		new MutationObserver((list) => {
-			for (const m of list) {
-				const el = m.target.nodeType === 1 ? m.target : m.target.parentElement;
-				if (el && el.closest("time")) continue;
-				// style: app.js sizes bars with it, and a screenshot hides the caret with it.
-				if (m.type === "attributes" && m.attributeName === "style") continue;
-				for (const n of m.addedNodes) window.__touched.add(keyOf(n));
-				for (const n of m.removedNodes) if (n.nodeType === 1 && n.hasAttribute("data-live-key")) window.__touched.add(n.getAttribute("data-live-key"));
-				if (m.type !== "childList" || m.addedNodes.length === 0) window.__touched.add(keyOf(m.target));
-			}
-		}).observe(document.getElementById("main"), { subtree: true, childList: true, attributes: true, characterData: true });
-	});
-	return async () => page.evaluate(() => [...window.__touched].sort());
-}
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fleet = {}; // name -> cluster, for the live steps and the screenshots
 
@@ -464,7 +421,7 @@ step("a health check updates a list row from the event alone, and typing in the 
 	};
 	page.on("request", count);
 	try {
-		const touched = await watchParts();
+		const touched = await probes.watchParts(page);
 		const box = page.locator("input[name=q]");
 		await box.click();
 		await page.keyboard.type("flee");
@@ -505,7 +462,7 @@ step("a status change moves one dashboard tile and one attention row, nothing el
 	await page.waitForSelector('#live[data-state="live"]');
 	const tile = (s) => page.evaluate((x) => Number(document.querySelector(`.tile-status[data-status="${x}"] .tile-value`).textContent), s);
 	const before = { ready: await tile("ready"), down: await tile("unreachable") };
-	const touched = await watchParts();
+	const touched = await probes.watchParts(page);
 	await fake(fleet.ok.name, { fail: "reset" });
 	collect();
 	await page.waitForFunction((n) => Number(document.querySelector('.tile-status[data-status="unreachable"] .tile-value').textContent) === n + 1,
@@ -602,51 +559,6 @@ step("a label chip filters by its label, and / goes to the search box", async ()
 	assert.equal(await page.inputValue("input[name=q]"), "", "the / is not typed into the box");
 });
 
-/* contrastProblems lists the badges and buttons of the page whose text is under 4.5:1 against
- * what is behind them (WCAG AA), from computed styles. */
-function contrastProblems() {
-	return page.evaluate(() => {
-		const rgb = (c) => {
-			const m = c.match(/rgba?\(([^)]+)\)/);
-			if (!m) return null;
-			const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-			return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
-		};
-		const lum = (c) => {
-			const f = (v) => {
-				v /= 255;
-				return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
-			};
-			return 0.2126 * f(c.r) + 0.7152 * f(c.g) + 0.0722 * f(c.b);
-		};
-		const over = (top, under) => ({ r: top.r * top.a + under.r * (1 - top.a), g: top.g * top.a + under.g * (1 - top.a), b: top.b * top.a + under.b * (1 - top.a), a: 1 });
-		const behind = (el) => {
-			const layers = [];
-			for (let e = el; e; e = e.parentElement) {
-				const c = rgb(getComputedStyle(e).backgroundColor);
-				if (c && c.a > 0) {
-					layers.push(c);
-					if (c.a >= 1) break;
-				}
-			}
-			let bg = { r: 255, g: 255, b: 255, a: 1 };
-			for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
-			return bg;
-		};
-		const out = [];
-		for (const el of document.querySelectorAll(".badge, .button, button, .chip")) {
-			if (!el.getClientRects().length || el.disabled || el.getAttribute("aria-disabled") === "true") continue;
-			if (!el.textContent.trim()) continue;
-			const bg = behind(el);
-			const fg = over(rgb(getComputedStyle(el).color), bg);
-			const a = lum(fg), b = lum(bg);
-			const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-			if (ratio < 4.5) out.push(`${el.className || el.tagName} "${el.textContent.trim().slice(0, 20)}": ${ratio.toFixed(2)}:1`);
-		}
-		return out;
-	});
-}
-
 async function setTheme(theme) {
 	await page.evaluate((t) => localStorage.setItem("aiops-theme", t), theme);
 }
@@ -655,10 +567,10 @@ step("every badge and button reads at 4.5:1 or better, in both themes", async ()
 	const problems = [];
 	for (const theme of ["light", "dark"]) {
 		await setTheme(theme);
-		for (const p of ["/", "/clusters", `/clusters/${fleet.ok.id}`, `/clusters/${fleet.deg.id}/edit`, "/settings"]) {
+		for (const p of ["/", "/clusters", `/clusters/${fleet.ok.id}`, `/clusters/${fleet.deg.id}/edit`, "/alerts", "/settings", "/admin/users", "/admin/audit"]) {
 			await goto(p);
 			assert.equal(await page.getAttribute("html", "data-theme"), theme);
-			for (const x of await contrastProblems()) problems.push(`${theme} ${p}: ${x}`);
+			for (const x of await probes.contrastProblems(page)) problems.push(`${theme} ${p}: ${x}`);
 		}
 	}
 	await setTheme("light");
@@ -678,12 +590,12 @@ step("on a phone the dashboard's attention list and the list keep status and nam
 		await goto("/");
 		await page.waitForSelector('#live[data-state="live"]');
 		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scroll");
-		await assertNameAndStatusInView('section[aria-label="Clusters needing attention"] tbody tr');
+		await probes.assertNameAndStatusInView(page, 'section[aria-label="Clusters needing attention"] tbody tr');
 		const label = page.locator("#live .live-label");
 		assert.ok(await label.isVisible(), "the live indicator has a visible label");
 		assert.equal(await label.innerText(), "Live");
 		await goto("/clusters");
-		await assertNameAndStatusInView("#clusters-table tbody tr");
+		await probes.assertNameAndStatusInView(page, "#clusters-table tbody tr");
 		await goto(`/clusters/${fleet.slow.id}`);
 		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scroll");
 	} finally {
@@ -732,7 +644,7 @@ step("at phone width the list is cards with name and status in view", async () =
 		await goto("/clusters");
 		const pageOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 		assert.ok(pageOverflow <= 0, `the page is ${pageOverflow}px wider than the phone`);
-		await assertNameAndStatusInView("#clusters-table tbody tr");
+		await probes.assertNameAndStatusInView(page, "#clusters-table tbody tr");
 		await shot("10-list-phone");
 		await goto(`/clusters/new`);
 		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
