@@ -339,6 +339,28 @@ db_exec(
 	return ERR_OK;
 }
 
+/* db_script_kept_tx checks that a script that ran left the transaction state as it found it: a
+ * BEGIN, COMMIT or ROLLBACK of its own would leave the library's idea of it false. */
+static enum err
+db_script_kept_tx(struct db *db)
+{
+	PGTransactionStatusType ts = PQtransactionStatus(db->conn);
+
+	if (db->tx_depth > 0 && ts != PQTRANS_INTRANS) {
+		db->tx_state = TX_FAILED;
+		db_seterr(db, "script",
+		    "it ended the transaction itself (COMMIT or ROLLBACK inside); use db_tx_commit");
+		return ERR_INTERNAL;
+	}
+	if (db->tx_depth == 0 && ts != PQTRANS_IDLE) {
+		PQclear(PQexec(db->conn, "ROLLBACK"));
+		db_seterr(db, "script",
+		    "it left a transaction open (BEGIN inside), now rolled back; use db_tx_begin");
+		return ERR_INTERNAL;
+	}
+	return ERR_OK;
+}
+
 enum err
 db_script(struct db *db, const char *sql)
 {
@@ -355,7 +377,7 @@ db_script(struct db *db, const char *sql)
 	if (res != NULL &&
 	    (PQresultStatus(res) == PGRES_COMMAND_OK || PQresultStatus(res) == PGRES_TUPLES_OK)) {
 		PQclear(res);
-		return ERR_OK;
+		return db_script_kept_tx(db);
 	}
 	if (res != NULL)
 		e = db_result_err(db, res);

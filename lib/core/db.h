@@ -45,7 +45,9 @@ enum err db_exec(
 
 /* db_script runs several statements of our own (migrations) in one simple-query round trip. It is
  * never retried after sending; inside a transaction it obeys the transaction's rules. It must not
- * contain BEGIN, COMMIT or ROLLBACK: use db_tx_begin and friends. */
+ * contain BEGIN, COMMIT or ROLLBACK (use db_tx_begin and friends): a script that leaves a
+ * transaction open is rolled back, and one that ends the caller's transaction fails it; both
+ * return ERR_INTERNAL. */
 enum err db_script(struct db *db, const char *sql);
 
 /* Transactions. db_tx_begin opens one (reconnecting first if the connection is dead: nothing is

@@ -228,6 +228,20 @@ probe_tx_rules(struct db *admin)
 	    "db_tx commits when its function succeeds", "%s", err_name(e));
 	e = db_tx_commit(db);
 	check(e == ERR_INTERNAL, "commit without a transaction is a caller's error", "%s", err_name(e));
+
+	e = db_script(db, "BEGIN");
+	check(e == ERR_INTERNAL && !db_in_tx(db), "a script that opens a transaction is refused", "%s: %s",
+	    err_name(e), db_error(db));
+	(void)insert(db, 22, "after a BEGIN script");
+	check(count_id(admin, 22) == 1, "and rolled back: the next write commits by itself", "row 22: %ld",
+	    count_id(admin, 22));
+	(void)db_tx_begin(db);
+	(void)insert(db, 23, "before a COMMIT script");
+	e = db_script(db, "COMMIT");
+	check(e == ERR_INTERNAL, "a script that ends the caller's transaction is refused", "%s", err_name(e));
+	e = db_tx_commit(db);
+	check(e == ERR_DB && !db_in_tx(db), "and the transaction's commit reports a failure", "%s",
+	    err_name(e));
 	db_close(db);
 }
 
