@@ -136,6 +136,26 @@ START_TEST(test_cred_value_sizes)
 }
 END_TEST
 
+/* credential_wipe zeroes every opened value where it lies and forgets it. */
+START_TEST(test_cred_wipe)
+{
+	struct arena *a = arena_new();
+	char *values[CREDENTIAL__MAX] = { 0 }, *token, *basic;
+
+	token = values[CREDENTIAL_API_TOKEN] = arena_strdup(a, "sha256~secret-token");
+	basic = values[CREDENTIAL_BASIC_AUTH] = arena_strdup(a, "ops:hunter2");
+	credential_wipe(values);
+	for (int k = 0; k < CREDENTIAL__MAX; k++)
+		ck_assert_ptr_null(values[k]);
+	for (size_t i = 0; i < strlen("sha256~secret-token"); i++)
+		ck_assert_int_eq(token[i], 0);
+	for (size_t i = 0; i < strlen("ops:hunter2"); i++)
+		ck_assert_int_eq(basic[i], 0);
+	credential_wipe(values); /* twice is harmless */
+	arena_free(a);
+}
+END_TEST
+
 static Suite *
 credential_suite(void)
 {
@@ -144,6 +164,7 @@ credential_suite(void)
 
 	tcase_add_test(core, test_cred_kind_names);
 	tcase_add_test(core, test_cred_value_table);
+	tcase_add_test(core, test_cred_wipe);
 	tcase_add_test(limits, test_cred_value_sizes);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, limits);
