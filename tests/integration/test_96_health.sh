@@ -113,6 +113,7 @@ assert_status 200 "the token is stored sealed"
 json PUT "/api/v1/clusters/$(id_of h-tls)/credentials" "$(jq -Rsc '{ca_bundle: .}' "$SCRATCH/fake.crt")"
 assert_status 200 "the fake's certificate is stored as the cluster's CA bundle"
 fake h-down '{"fail": "none"}'
+offset=$(redis-cli -s "$STACK_DIR/redis/redis.sock" XINFO STREAM aiops:events 2>/dev/null | awk 'p { print; exit } /^last-generated-id$/ { p = 1 }')
 collect
 IFS='|' read -r st why <<<"$(status_of h-auth)"
 assert_eq "$st" ready "with the token the cluster is ready"
@@ -123,6 +124,14 @@ assert_eq "$st" ready "with its CA bundle the TLS cluster is ready ($why)"
 IFS='|' read -r st why <<<"$(status_of h-down)"
 assert_eq "$st" ready "a fake that recovers is ready again"
 check "the second pass changed only those three" grep -q '; 3 changed$' <<<"$COLLECT_OUT"
+redis-cli -s "$STACK_DIR/redis/redis.sock" --raw XRANGE aiops:events "(${offset:-0-0}" + |
+	grep '^{' >"$SCRATCH/events2.json" || true
+check "and told the pages of every check: the three changes, and CLUSTER_CHECKED for the other six" \
+	test "$(jq -s -r '[.[].type] | group_by(.) | map("\(.[0])=\(length)") | join(",")' "$SCRATCH/events2.json")" = "CLUSTER_CHECKED=6,CLUSTER_STATUS_CHANGED=3"
+check "h-up's check carries its new latency and last-seen time (the time of the check)" \
+	test "$(jq -s -r '.[] | select(.data.name == "h-up") | [.type, (.data.latency_ms | type), (.data.last_seen == .data.checked_at)] | join(" ")' "$SCRATCH/events2.json")" = "CLUSTER_CHECKED number true"
+check "an unreachable cluster's check carries no last-seen time" \
+	test "$(jq -s -r '[.[] | select(.data.status == "unreachable") | .data | has("last_seen")] | length > 0 and all(not)' "$SCRATCH/events2.json")" = true
 
 section "credentials that do not open"
 od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$SCRATCH/other.key"
