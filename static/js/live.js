@@ -273,6 +273,11 @@
 		note.appendChild(back);
 		main.insertBefore(note, main.firstChild);
 		main.classList.add("is-gone");
+		var badges = main.querySelectorAll('.badge[data-field="status"]');
+		for (var b = 0; b < badges.length; b++) {
+			swapClass(badges[b], "status-", "unknown");
+			badges[b].textContent = "deleted";
+		}
 		var acts = main.querySelectorAll("[data-live-action]");
 		for (var i = 0; i < acts.length; i++) {
 			var el = acts[i];

@@ -528,6 +528,7 @@ step("a cluster deleted while its page is open says so and disables its actions"
 	await note.waitFor({ timeout: 10000 });
 	assert.match(await note.innerText(), /was deleted/);
 	assert.equal(await note.locator('a[href="/clusters"]').count(), 1, "links back to the list");
+	assert.equal(await page.locator("h1 .badge").innerText(), "deleted");
 	const edit = page.locator("a.button", { hasText: "Edit" });
 	assert.equal(await edit.getAttribute("href"), null);
 	assert.equal(await edit.getAttribute("aria-disabled"), "true");
