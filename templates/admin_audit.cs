@@ -17,7 +17,7 @@
 <td><code><?cs var:e.action ?></code></td>
 <td><?cs if:e.target_link ?><a href="<?cs var:e.target_link ?>"><?cs var:e.target ?></a><?cs else ?><?cs var:e.target ?><?cs /if ?></td>
 <td class="audit-details"><?cs each:d = e.details ?><div><span class="muted"><?cs var:d.k ?>:</span> <?cs var:d.v ?></div><?cs /each ?></td>
-<td><?cs if:e.client ?><div><span class="muted">IP</span> <?cs var:e.client ?></div><?cs /if ?><div><span class="muted">Request</span> <code title="request id"><?cs var:e.request_id ?></code></div></td>
+<td><?cs if:e.client ?><div><span class="muted">IP</span> <?cs var:e.client ?></div><?cs /if ?><?cs if:e.request_id ?><div><span class="muted">Request</span> <code title="request id"><?cs var:e.request_id ?></code></div><?cs /if ?></td>
 </tr><?cs /each ?>
 <?cs if:!subcount(Audit) ?><tr><td colspan="6" class="muted">Nothing recorded matches.</td></tr><?cs /if ?>
 </tbody></table></div>

@@ -739,6 +739,25 @@ step("an admin adds a viewer and hands over a one-time password", async () => {
 	await shot("13-audit");
 });
 
+step("disabling a user asks first and says what happened", async () => {
+	const name = "viewer-" + TAG.slice(0, 8);
+	await goto("/admin/users");
+	const row = () => page.locator(`#user-table tr[data-user="${name}"]`);
+	let asked = null;
+	page.once("dialog", (d) => { asked = d.message(); d.dismiss(); });
+	await row().locator("button.danger").click();
+	assert.match(asked || "", /^Disable /, "it asks first");
+	assert.equal(await row().locator("s").count(), 0, "cancelled: still enabled");
+	page.once("dialog", (d) => d.accept());
+	await Promise.all([page.waitForURL(/\/admin\/users$/), row().locator("button.danger").click()]);
+	await page.waitForLoadState("load");
+	assert.match(await page.textContent(".flash"), /is disabled/);
+	assert.equal(await row().locator("s").innerText(), name, "the name alone is struck through");
+	await Promise.all([page.waitForURL(/\/admin\/users$/), row().locator("button", { hasText: "Enable" }).click()]);
+	await page.waitForLoadState("load");
+	assert.match(await page.textContent(".flash"), /enabled again/);
+});
+
 step("logging out ends the session", async () => {
 	await Promise.all([page.waitForURL(/\/login$/), page.click("#logout")]);
 	await goto("/clusters");
