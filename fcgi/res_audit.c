@@ -1,7 +1,6 @@
 /* res_audit.c: the audit log, for admins: the audit page and /api/v1/audit. */
 #include "config.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -10,6 +9,7 @@
 #include "audit.h"
 #include "json.h"
 #include "jw.h"
+#include "list.h"
 #include "req.h"
 #include "res.h"
 #include "text.h"
@@ -23,20 +23,25 @@ blank_null(const char *s)
 	return s != NULL && *s != '\0' ? s : NULL;
 }
 
-/* audit_query reads the filters shared by the page and the API. */
-static void
+/* audit_query reads the filters shared by the page and the API; limit and cursor by the rule of
+ * every list (list.h). Returns 0, or 400 answered. */
+static int
 audit_query(struct req *r, struct audit_filter *f)
 {
-	const char *lim = kv_get(&r->query, "limit");
+	struct list_params lp;
+	int st;
 
 	memset(f, 0, sizeof(*f));
+	if ((st = list_read(r, NULL, &lp)) != 0)
+		return st;
 	f->actor = blank_null(kv_get(&r->query, "actor"));
 	f->action = blank_null(kv_get(&r->query, "action"));
 	f->target = blank_null(kv_get(&r->query, "target"));
 	f->since = blank_null(kv_get(&r->query, "since"));
 	f->until = blank_null(kv_get(&r->query, "until"));
-	f->cursor = blank_null(kv_get(&r->query, "cursor"));
-	f->limit = lim != NULL ? atoi(lim) : 100;
+	f->cursor = lp.cursor;
+	f->limit = lp.limit;
+	return 0;
 }
 
 int
@@ -47,11 +52,10 @@ res_audit_list(struct req *r)
 	const char *next;
 	struct jw w;
 	enum err e;
-	int n;
+	int n, st;
 
-	audit_query(r, &f);
-	if (kv_get(&r->query, "limit") != NULL && (f.limit < 1 || f.limit > 500))
-		return req_fail_field(r, "limit", "1 to 500");
+	if ((st = audit_query(r, &f)) != 0)
+		return st;
 	e = audit_list(r->w->db, r->a, &f, &rows, &n, &next);
 	if (e == ERR_INPUT)
 		return req_fail(r, 400,
@@ -127,9 +131,10 @@ res_audit_page(struct req *r)
 	struct audit_row *rows;
 	const char *next;
 	enum err e;
-	int n;
+	int n, st;
 
-	audit_query(r, &f);
+	if ((st = audit_query(r, &f)) != 0)
+		return st;
 	e = audit_list(r->w->db, r->a, &f, &rows, &n, &next);
 	if (e == ERR_INPUT)
 		return req_fail(r, 400,

@@ -92,6 +92,8 @@ set_kept(struct req *r, const char *resend_to, const struct kvlist *l, bool from
 		tpl_set(t, "Login.resend_to", resend_to);
 }
 
+/* login_form renders the login page with status: the pre-login token, where to go after, the
+ * name typed and the error, and what a form whose session ended left in the page it posts. */
 static int
 login_form(struct req *r, int status, const char *username, const char *error)
 {
@@ -198,6 +200,7 @@ res_auth_session_ended(struct req *r)
 	return req_page(r, 401, "login", "Log in");
 }
 
+/* sleep_ms waits ms milliseconds, through signals. */
 static void
 sleep_ms(int ms)
 {

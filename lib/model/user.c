@@ -114,12 +114,13 @@ user_name_ok(const char *s)
 	return NULL;
 }
 
-/* user_col reads column i of the row the cursor names, for field_load. */
+/* A row of a result, for field_load. */
 struct user_cursor {
 	const struct dbres *r;
 	int row;
 };
 
+/* user_col reads column i of the row the cursor names. */
 static const char *
 user_col(void *ctx, int i)
 {

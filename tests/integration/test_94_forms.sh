@@ -185,6 +185,20 @@ assert_status 400 "a time that is not one is 400"
 get '/api/v1/audit?action=user.create&since=2000-01-01T00:00:00Z&until=2999-01-01T00:00:00Z'
 assert_json '.items | length > 0' "the API filters by the same since and until"
 assert_json '.items[0].details.role == "viewer"' "with details as an object"
+get '/api/v1/audit?limit=2'
+assert_json '(.items | length) == 2 and (.next_cursor | type) == "string"' "limit takes a page of that size, with the next cursor"
+first_ids=$(jb '[.items[].id] | map(tostring) | join(",")')
+get "/api/v1/audit?limit=2&cursor=$(jb .next_cursor)"
+assert_json "[.items[].id] | map(tostring) | join(\",\") != \"$first_ids\"" "which continues below it"
+get '/api/v1/audit?limit=500'
+assert_status 200 "limit 500 is the most"
+get '/api/v1/audit?limit=501'
+assert_error 400 bad_request "limit 501 is 400, by the rule of every list"
+assert_json '.error.message | test("1 to 500")' "saying what would do"
+get '/api/v1/audit?limit=0'
+assert_status 400 "so is limit 0"
+AUTH=session get '/admin/audit?limit=lots'
+assert_status 400 "and the page answers the same"
 
 section "a change and its audit row: both or neither"
 sql "CREATE FUNCTION it_refuse_audit() RETURNS trigger LANGUAGE plpgsql AS \$\$

@@ -332,7 +332,8 @@ check "without the value" test "$(sql "SELECT count(*) FROM audit_log WHERE deta
 json PUT "/api/v1/clusters/$sid/credentials" '{"api_token": null}'
 assert_json '.api_token == false' "null removes one"
 out=$(stack_ctl "$STACK_DIR" keys rotate 2>&1)
-check "aiopsctl keys rotate reseals them under a new key" grep -q '1' <<<"$out"
+# "N credentials resealed; new key id HEX": N of them, not merely any digit 1 in the output.
+check "aiopsctl keys rotate reseals them under a new key" grep -Eq '^[1-9][0-9]* credentials? resealed; new key id [0-9a-f]+' <<<"$out"
 
 section "rate limits"
 seq 1 60 | while read -r i; do echo "/login"; done >"$SCRATCH/login.paths"

@@ -92,7 +92,7 @@ START_TEST(test_user_name_limits)
 }
 END_TEST
 
-/* written runs write on a fresh writer and returns what it wrote, parsed (the caller decrefs). */
+/* parse_written returns what a writer wrote into b, parsed (the caller decrefs); not JSON fails. */
 static json_t *
 parse_written(struct buf *b)
 {
