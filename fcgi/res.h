@@ -15,6 +15,10 @@ int res_alerts_list(struct req *r);
 int res_alerts_get(struct req *r);
 int res_alerts_page(struct req *r);
 int res_alerts_show(struct req *r);
+int res_alerts_ack(struct req *r);
+int res_alerts_unack(struct req *r);
+int res_alerts_ack_form(struct req *r);
+int res_alerts_unack_form(struct req *r);
 
 /* res_ingest.c: clusters' ingest tokens. */
 int res_ingest_token_create(struct req *r);

@@ -10,6 +10,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "field.h"
+#include "ident.h"
 #include "kv.h"
 #include "tpl.h"
 #include "url.h"
@@ -83,7 +84,7 @@ res_alerts_webhook(struct req *r)
 
 /* ---- Reading: the fleet's alerts as JSON and as pages ---- */
 
-static const char *const states[] = { "firing", "resolved", NULL };
+static const char *const states[] = { "firing", "acknowledged", "resolved", NULL };
 static const char *const group_bys[] = { "alertname", "cluster", "severity", NULL };
 
 /* query_values returns every value of the query parameter name, each also split at commas, as a
@@ -145,7 +146,8 @@ read_filter(struct req *r, struct alert_filter *f)
 	if ((f->states = v = query_values(r, "state")) != NULL)
 		for (; *v != NULL; v++)
 			if (!one_of(*v, states))
-				return req_fail(r, 400, "state is firing or resolved (several may be given)");
+				return req_fail(r, 400,
+				    "state is firing, acknowledged or resolved (several may be given)");
 	if ((s = kv_get(&r->query, "alertname")) != NULL && *s != '\0')
 		f->alertname = s;
 	if ((s = kv_get(&r->query, "q")) != NULL && *s != '\0')
@@ -251,6 +253,8 @@ res_alerts_get(struct req *r)
 		jw_string(w, tl[i].kind);
 		JW_KEY(w, "actor");
 		jw_string(w, tl[i].actor);
+		JW_KEY(w, "comment");
+		jw_string(w, tl[i].comment);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -375,6 +379,7 @@ res_alerts_show(struct req *r)
 		tpl_row_set(row, "at", tl[i].at);
 		tpl_row_set(row, "kind", tl[i].kind);
 		tpl_row_set(row, "actor", tl[i].actor);
+		tpl_row_set(row, "comment", tl[i].comment);
 	}
 	rows = tpl_rows(t, r->a, "Elsewhere");
 	for (int i = 0; i < nother; i++)
@@ -382,4 +387,135 @@ res_alerts_show(struct req *r)
 	if (tpl_render(t, "alerts_show", frag) != ERR_OK)
 		return req_fail(r, 500, "render failed");
 	return req_page_body(r, 200, buf_cstr(frag), frag->len, al->alertname[0] ? al->alertname : "Alert");
+}
+
+/* ---- Acknowledgement ---- */
+
+/* form_get reads a posted form field for field_from_form. */
+static const char *
+form_get(void *ctx, const char *name)
+{
+	return kv_get(&((struct req *)ctx)->form, name);
+}
+
+/* ack_apply acknowledges (comment given) or takes back (comment NULL) the alert the path names,
+ * with its history and audit rows in one transaction, then moves the alerts version on and tells
+ * the browsers. Returns 0, or the status answered. */
+static int
+ack_apply(struct req *r, const char *comment)
+{
+	const char *id = kv_get(&r->params, "id"), *cluster_id;
+	struct alert_change ch;
+	json_t *d;
+	enum err e;
+	int st;
+
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
+	e = alert_ack(r->w->db, r->a, id, r->id->username, comment, &ch, &cluster_id);
+	if (e == ERR_OK)
+		e = ident_audit(r, NULL, comment != NULL ? "alert.ack" : "alert.unack",
+		    arena_printf(r->a, "alert:%s", id),
+		    comment != NULL ? json_own(r->a, json_pack("{s:s}", "comment", comment)) : NULL);
+	if (e == ERR_NOTFOUND)
+		st = req_fail(r, 404,
+		    comment != NULL ? "no firing alert has this id" : "no acknowledged alert has this id");
+	else if (e != ERR_OK)
+		st = req_fail_err(r, e, "acknowledge alert");
+	if ((st = ident_tx_end(r, st)) != 0)
+		return st;
+	version_changed(r, DATAVER_ALERTS);
+	d = json_own(r->a,
+	    json_pack("{s:s, s:s, s:s, s:b, s:s, s:s?}", "alert_id", ch.id, "alertname", ch.alertname,
+		"severity", ch.severity, "acked", comment != NULL, "by", r->id->username, "comment",
+		comment));
+	metrics_inc(events_emit(r->w->rds, r->a, EVENT_ALERT_ACKED, cluster_id, NULL, d, NULL) == ERR_OK
+		? METRICS_EVENTS_EMITTED
+		: METRICS_EVENTS_DROPPED);
+	return 0;
+}
+
+/* ack_input reads the comment from the JSON body or the form; 0, or 422 naming the fault. */
+static int
+ack_input(struct req *r, struct alert_ack_in *in)
+{
+	json_t *errors = json_own(r->a, json_object());
+	const char *k;
+	json_t *v;
+
+	field_in_init(alert_ack_fields, in);
+	if (r->json != NULL)
+		field_from_json(alert_ack_fields, in, r->json, errors);
+	else
+		field_from_form(alert_ack_fields, in, form_get, r, r->a, errors);
+	if (field_validate(alert_ack_fields, in, errors) == ERR_OK)
+		return 0;
+	json_object_foreach (errors, k, v)
+		req_fail_field(r, k, json_string_value(v));
+	return 422;
+}
+
+/* answer_alert answers the alert the path names as JSON (after a change). */
+static int
+answer_alert(struct req *r, int status)
+{
+	struct alert *al;
+	struct jw *w;
+	enum err e = alert_get(r->w->db, r->a, kv_get(&r->params, "id"), &al);
+
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "get alert");
+	w = req_jw(r, status);
+	field_write_json(alert_fields, al, w);
+	return req_jw_end(r);
+}
+
+int
+res_alerts_ack(struct req *r)
+{
+	struct alert_ack_in in;
+	int st;
+
+	if ((st = ack_input(r, &in)) != 0 || (st = ack_apply(r, in.comment)) != 0)
+		return st;
+	return answer_alert(r, 200);
+}
+
+int
+res_alerts_unack(struct req *r)
+{
+	int st;
+
+	if ((st = ack_apply(r, NULL)) != 0)
+		return st;
+	return answer_alert(r, 200);
+}
+
+int
+res_alerts_ack_form(struct req *r)
+{
+	const char *id = kv_get(&r->params, "id");
+	struct alert_ack_in in;
+	int st;
+
+	if ((st = ack_input(r, &in)) != 0) {
+		req_flash(r, arena_printf(r->a, "Not acknowledged: %s", req_take_failure(r)));
+		return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
+	}
+	if ((st = ack_apply(r, in.comment)) != 0)
+		return st;
+	req_flash(r, "Acknowledged: others see who and why on the alert.");
+	return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
+}
+
+int
+res_alerts_unack_form(struct req *r)
+{
+	const char *id = kv_get(&r->params, "id");
+	int st;
+
+	if ((st = ack_apply(r, NULL)) != 0)
+		return st;
+	req_flash(r, "The acknowledgement was taken back.");
+	return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
 }

@@ -79,7 +79,10 @@ static const struct route routes[] = {
 	ROUTE("GET", "/admin/audit", res_audit_page, ROLE_ADMIN, H),
 
 	ROUTE_CACHED("/alerts", res_alerts_page, ROLE_VIEWER, H | RF_LIVE, ALERTS),
-	ROUTE_CACHED("/alerts/{id}", res_alerts_show, ROLE_VIEWER, H | RF_LIVE, ALERTS),
+	/* Not cached: its forms carry the viewer's own CSRF token. */
+	ROUTE("GET", "/alerts/{id}", res_alerts_show, ROLE_VIEWER, H | RF_LIVE),
+	ROUTE("POST", "/alerts/{id}/ack", res_alerts_ack_form, ROLE_OPERATOR, H | RF_BODY_FORM),
+	ROUTE("POST", "/alerts/{id}/unack", res_alerts_unack_form, ROLE_OPERATOR, H | RF_BODY_FORM),
 	ROUTE("GET", "/docs/api", res_apidoc_page, ROLE_VIEWER, H),
 
 	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),
@@ -103,9 +106,12 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/audit", res_audit_list, ROLE_ADMIN, J),
 	ROUTE("POST", "/api/v1/clusters/{id}/ingest-token", res_ingest_token_create, ROLE_ADMIN, J),
 	ROUTE_CACHED("/api/v1/alerts", res_alerts_list, ROLE_VIEWER, J, ALERTS),
-	ROUTE_CACHED("/api/v1/alerts/{id}", res_alerts_get, ROLE_VIEWER, J, ALERTS),
+	/* Before the {id} rows: a cluster may be called "ack". */
 	ROUTE("POST", "/api/v1/alerts/webhook/{cluster}", res_alerts_webhook, ROLE_PUBLIC,
 	    J | RF_BODY_JSON | RF_WEBHOOK),
+	ROUTE_CACHED("/api/v1/alerts/{id}", res_alerts_get, ROLE_VIEWER, J, ALERTS),
+	ROUTE("POST", "/api/v1/alerts/{id}/ack", res_alerts_ack, ROLE_OPERATOR, J | RF_BODY_JSON),
+	ROUTE("POST", "/api/v1/alerts/{id}/unack", res_alerts_unack, ROLE_OPERATOR, J),
 };
 
 #undef H

@@ -7,6 +7,18 @@
 <span class="badge alert-<?cs var:a.status ?>"><?cs var:a.status ?></span>
 </div>
 <?cs if:Links.summary ?><p class="lead"><?cs var:Links.summary ?></p><?cs /if ?>
+<section class="card ack" data-live-part="ack" data-live-on="ALERT_ACKED ALERT_RESOLVED">
+<?cs if:a.acked_by ?><p class="acked"><strong>Acknowledged</strong> by <?cs var:a.acked_by ?> <time datetime="<?cs var:a.acked_at ?>"><?cs var:a.acked_at ?></time>: <?cs var:a.ack_comment ?></p><?cs /if ?>
+<?cs if:a.status == "firing" && (Session.role == "operator" || Session.is_admin) ?>
+<form class="form inline-form" method="post" action="/alerts/<?cs var:a.id ?>/ack">
+<?cs call:csrf_field() ?>
+<div class="field"><label for="ack-comment"><?cs if:a.acked_by ?>A new comment<?cs else ?>Acknowledge, saying what is being done<?cs /if ?></label>
+<input id="ack-comment" name="comment" type="text" maxlength="1000" required placeholder="draining gpu-worker-02, RMA filed"></div>
+<div class="form-actions"><button type="submit" class="button primary">Acknowledge</button></div>
+</form>
+<?cs if:a.acked_by ?><form method="post" action="/alerts/<?cs var:a.id ?>/unack" class="inline"><?cs call:csrf_field() ?><button type="submit" class="button subtle">Take back</button></form><?cs /if ?>
+<?cs elif:!a.acked_by ?><p class="muted"><?cs if:a.status == "firing" ?>Not acknowledged.<?cs else ?>Resolved.<?cs /if ?></p><?cs /if ?>
+</section>
 <?cs if:Links.description ?><p><?cs var:Links.description ?></p><?cs /if ?>
 <section class="card">
 <h2>Where and when</h2>
@@ -30,7 +42,7 @@
 <?cs /each ?>
 <section class="card" data-live-part="timeline" data-live-on="ALERT_FIRED ALERT_RESOLVED ALERT_ACKED">
 <h2>Timeline</h2>
-<ol class="timeline"><?cs each:m = Timeline ?><li class="moment-<?cs var:m.kind ?>"><time datetime="<?cs var:m.at ?>"><?cs var:m.at ?></time> <?cs var:m.kind ?><?cs if:m.actor ?> by <?cs var:m.actor ?><?cs /if ?></li><?cs /each ?></ol>
+<ol class="timeline"><?cs each:m = Timeline ?><li class="moment-<?cs var:m.kind ?>"><time datetime="<?cs var:m.at ?>"><?cs var:m.at ?></time> <?cs var:m.kind ?><?cs if:m.actor ?> by <?cs var:m.actor ?><?cs /if ?><?cs if:m.comment ?>: <?cs var:m.comment ?><?cs /if ?></li><?cs /each ?></ol>
 </section>
 <section class="card">
 <h2>The same alert on other clusters</h2>

@@ -224,6 +224,46 @@ alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struc
 	return ERR_OK;
 }
 
+static const struct db_stmt st_ack = { "alert_ack",
+	"WITH up AS (UPDATE alerts SET acked_by = $2, acked_at = now(), ack_comment = $3 WHERE id = "
+	"$1::bigint AND status = 'firing' RETURNING id, fingerprint, status, alertname, severity, "
+	"cluster_id), ev AS (INSERT INTO alert_events (alert_id, kind, actor, detail) SELECT id, 'acked', "
+	"$2, jsonb_build_object('comment', $3::text) FROM up) "
+	"SELECT id, fingerprint, status, alertname, severity, cluster_id FROM up",
+	3 };
+
+static const struct db_stmt st_unack = { "alert_unack",
+	"WITH up AS (UPDATE alerts SET acked_by = NULL, acked_at = NULL, ack_comment = NULL WHERE id = "
+	"$1::bigint AND acked_at IS NOT NULL RETURNING id, fingerprint, status, alertname, severity, "
+	"cluster_id), ev AS (INSERT INTO alert_events (alert_id, kind, actor) SELECT id, 'unacked', $2 "
+	"FROM up) SELECT id, fingerprint, status, alertname, severity, cluster_id FROM up",
+	2 };
+
+enum err
+alert_ack(struct db *db, struct arena *a, const char *id, const char *by, const char *comment,
+    struct alert_change *out, const char **cluster_id)
+{
+	const char *p[3] = { id, by, comment };
+	struct dbres *res;
+	enum err e;
+
+	memset(out, 0, sizeof(*out));
+	*cluster_id = NULL;
+	if (id == NULL || id[0] == '\0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+		return ERR_NOTFOUND;
+	if ((e = db_exec(db, comment != NULL ? &st_ack : &st_unack, p, a, &res)) != ERR_OK)
+		return e;
+	if (dbres_rows(res) == 0)
+		return ERR_NOTFOUND;
+	out->id = dbres_get(res, 0, 0);
+	out->fingerprint = dbres_get(res, 0, 1);
+	out->status = dbres_get(res, 0, 2);
+	out->alertname = dbres_get(res, 0, 3);
+	out->severity = dbres_get(res, 0, 4);
+	*cluster_id = dbres_get(res, 0, 5);
+	return ERR_OK;
+}
+
 /* by_name orders label names byte-wise, as Go's sort.Strings does. */
 static int
 by_name(const void *x, const void *y)

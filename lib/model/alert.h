@@ -52,6 +52,13 @@ struct alert_change {
 enum err alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struct alert_batch *b,
     struct alert_change **changes, int *n);
 
+/* alert_ack acknowledges the firing alert id for by with comment, or, with comment NULL, takes the
+ * acknowledgement back, and writes its history row (by as its actor); inside the caller's transaction, with its
+ * audit row. *out (with the cluster's id in *cluster_id) says which alert changed. ERR_NOTFOUND
+ * when no firing alert has that id (or, to take it back, none acknowledged). */
+enum err alert_ack(struct db *db, struct arena *a, const char *id, const char *by, const char *comment,
+    struct alert_change *out, const char **cluster_id);
+
 /* alert_fingerprint writes Alertmanager's fingerprint of labels (an object of strings) into out
  * (17 bytes): FNV-1a 64 over the sorted label pairs, each as name 0xFF value 0xFF. */
 void alert_fingerprint(json_t *labels, char *out);

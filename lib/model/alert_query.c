@@ -14,6 +14,14 @@
 
 static const char *const alert_states[] = { "firing", "resolved" };
 
+/* What an acknowledgement takes from a person or a program. */
+const struct field alert_ack_fields[] = {
+	{ FIELD_NAME("comment"), FIELD_TEXT, FIELD_JSON | FIELD_FORM | FIELD_REQUIRED,
+	    .in = FIELD_AT(struct alert_ack_in, comment), .max = 1000,
+	    .missing = "say in a comment what is being done about it" },
+	{ NULL },
+};
+
 const struct field alert_fields[] = {
 	{ FIELD_NAME("id"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
 	    .out = FIELD_AT(struct alert, id) },
@@ -41,17 +49,25 @@ const struct field alert_fields[] = {
 	    .out = FIELD_AT(struct alert, labels) },
 	{ FIELD_NAME("annotations"), FIELD_MAP, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
 	    .out = FIELD_AT(struct alert, annotations) },
+	{ FIELD_NAME("acked_by"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	    .out = FIELD_AT(struct alert, acked_by) },
+	{ FIELD_NAME("acked_at"), FIELD_TIME, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	    .out = FIELD_AT(struct alert, acked_at) },
+	{ FIELD_NAME("ack_comment"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	    .out = FIELD_AT(struct alert, ack_comment) },
 	{ NULL },
 };
 
 /* The columns of alert_fields, in its order. */
 #define COLS \
 	"a.id, c.name, a.cluster_id, a.fingerprint, a.status, a.alertname, a.severity, a.starts_at, " \
-	"a.ends_at, a.updated_at, a.generator_url, a.labels, a.annotations"
+	"a.ends_at, a.updated_at, a.generator_url, a.labels, a.annotations, a.acked_by, a.acked_at, " \
+	"a.ack_comment"
 
 /* The filters of struct alert_filter as $1..$6; a matcher's regex is anchored as Prometheus's. */
 #define WHERE \
-	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE a.status = ANY($1::text[]) " \
+	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE (a.status = ANY($1::text[]) OR " \
+	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL)) " \
 	"AND ($2::text[] IS NULL OR c.name = ANY($2::text[])) " \
 	"AND ($3::text[] IS NULL OR a.severity = ANY($3::text[])) " \
 	"AND ($4::text IS NULL OR a.alertname = $4) " \
@@ -82,7 +98,8 @@ static const struct db_stmt st_get = { "alert_get",
 	"SELECT " COLS " FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE a.id = $1::bigint", 1 };
 
 static const struct db_stmt st_timeline = { "alert_timeline",
-	"SELECT to_char(e.at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.kind, e.actor FROM alert_events e WHERE "
+	"SELECT to_char(e.at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), e.kind, e.actor, e.detail->>'comment' FROM "
+	"alert_events e WHERE "
 	"e.alert_id = $1::bigint ORDER BY e.id",
 	1 };
 
@@ -213,7 +230,7 @@ alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct 
 	*items = load_rows(a, res, *n);
 	/* The cursor carries the start to the microsecond (the shown time has whole seconds). */
 	if (got > f->limit)
-		*next_cursor = arena_printf(a, "%s|%s", dbres_get(res, *n - 1, 13), (*items)[*n - 1].id);
+		*next_cursor = arena_printf(a, "%s|%s", dbres_get(res, *n - 1, 16), (*items)[*n - 1].id);
 	return ERR_OK;
 }
 
@@ -279,6 +296,7 @@ alert_timeline(struct db *db, struct arena *a, const char *id, struct alert_mome
 		(*out)[i].at = dbres_get(res, i, 0);
 		(*out)[i].kind = dbres_get(res, i, 1);
 		(*out)[i].actor = dbres_get(res, i, 2);
+		(*out)[i].comment = dbres_get(res, i, 3);
 	}
 	if ((e = db_exec(db, &st_flaps, &id, a, &res)) != ERR_OK)
 		return e;

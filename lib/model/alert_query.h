@@ -18,10 +18,17 @@ struct alert {
 	const char *id, *cluster, *cluster_id, *fingerprint, *status, *alertname, *severity;
 	const char *starts_at, *ends_at, *updated_at, *generator_url;
 	const char *labels, *annotations; /* JSON objects as text */
+	const char *acked_by, *acked_at, *ack_comment; /* NULL unless acknowledged */
 };
 
 /* The alert's fields, declared once for JSON and template rows (field.h). */
 extern const struct field alert_fields[];
+
+/* An acknowledgement as given, and its fields (field.h). */
+struct alert_ack_in {
+	const char *comment;
+};
+extern const struct field alert_ack_fields[];
 
 #define ALERT_LIST_MAX 500
 #define ALERT_LIST_DEFAULT 100
@@ -36,7 +43,8 @@ struct alert_matcher {
 struct alert_filter {
 	const char *const *clusters; /* names; NULL-terminated, or NULL for every cluster */
 	const char *const *severities; /* NULL-terminated, or NULL for every severity */
-	const char *const *states; /* "firing", "resolved"; NULL means firing only */
+	const char *const *states; /* "firing", "acknowledged" (firing and acknowledged), "resolved";
+				    * NULL means firing only */
 	const char *alertname; /* exact, or NULL */
 	const char *text; /* found in the name, the summary or the description, case ignored; or NULL */
 	struct alert_matcher matchers[ALERT_MATCHERS_MAX];
@@ -66,7 +74,7 @@ enum err alert_get(struct db *db, struct arena *a, const char *id, struct alert 
 
 /* A moment of an alert's history. */
 struct alert_moment {
-	const char *at, *kind, *actor;
+	const char *at, *kind, *actor, *comment; /* comment: an acknowledgement's, else NULL */
 };
 
 /* alert_timeline returns the history of the alert id, oldest first (arena memory), and in *flaps

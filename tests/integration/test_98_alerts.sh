@@ -91,13 +91,14 @@ n=$(redis-cli -s "$STACK_DIR/redis/redis.sock" XRANGE aiops:events - + | grep -c
 assert_ge "$n" 2 "each change went to the event stream ($n ALERT_RESOLVED)"
 
 section "resolved before firing; an HA pair"
-jq '.alerts |= map(.startsAt = "2026-05-15T10:00:00Z" | .labels.pass = "two")' "$RESOLVED" >"$SCRATCH/r2.json"
+jq '.alerts |= map(.startsAt = "2026-05-15T10:00:00Z" | .labels.pass = "two" | del(.fingerprint))' "$RESOLVED" >"$SCRATCH/r2.json"
 jq '.alerts |= map(.startsAt = "2026-05-15T10:00:00Z" | .labels.pass = "two" | del(.fingerprint))' "$FIRING" >"$SCRATCH/f2.json"
 hook am-east "$TOKEN" "$SCRATCH/r2.json"
 assert_json '.changed == 2' "a resolved alert never seen firing is stored resolved"
 hook am-east "$TOKEN" "$SCRATCH/f2.json"
 assert_status 200 "its firing copy arrives late (without fingerprints: they are computed)"
-assert_eq "$(rows am-east "AND a.starts_at = '2026-05-15T10:00:00Z' AND a.status = 'resolved'")" 2 "and leaves it resolved"
+assert_eq "$(rows am-east "AND a.starts_at = '2026-05-15T10:00:00Z'")/$(rows am-east "AND a.starts_at = '2026-05-15T10:00:00Z' AND a.status = 'resolved'")" 2/2 \
+	"and leaves them resolved, adding nothing"
 jq '.alerts |= map(.startsAt = "2026-05-16T10:00:00Z" | del(.fingerprint))' "$FIRING" >"$SCRATCH/ha.json"
 for i in 1 2 3 4 5 6; do hook am-east "$TOKEN" "$SCRATCH/ha.json" -o "$SCRATCH/ha.$i" & done
 wait
@@ -216,3 +217,47 @@ assert_body_has 'still firing' "a firing alert has no end"
 AUTH=session get "/alerts/$id"
 assert_body_has 'href="https://runbooks.example.com/gpu/temperature-high"' "an https runbook is a link"
 assert_body_has 'class="moment-resolved"' "the timeline shows the resolution"
+
+section "acknowledgement"
+fid=$(sql "SELECT a.id FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE c.name = 'am-east' AND a.status = 'firing' ORDER BY a.id LIMIT 1")
+rid=$(sql "SELECT a.id FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE c.name = 'am-east' AND a.status = 'resolved' ORDER BY a.id LIMIT 1")
+json POST "/api/v1/alerts/$fid/ack" '{"comment": "draining gpu-worker-02 <b>now</b>"}'
+assert_status 200 "an operator acknowledges a firing alert with a comment"
+assert_json '.acked_by == "'"$TEST_ADMIN"'" and .ack_comment == "draining gpu-worker-02 <b>now</b>" and (.acked_at | test("Z$"))' \
+	"who, when and why are on the alert"
+get "/api/v1/alerts/$fid"
+assert_json '[.timeline[] | select(.kind == "acked")][0] | .actor == "'"$TEST_ADMIN"'" and .comment == "draining gpu-worker-02 <b>now</b>"' \
+	"and in its history"
+get "/api/v1/audit?action=alert.ack"
+assert_json '[.items[] | select(.target == "alert:'"$fid"'")] | length == 1' "audited"
+n=$(redis-cli -s "$STACK_DIR/redis/redis.sock" XRANGE aiops:events - + | grep -c '"ALERT_ACKED"')
+assert_ge "$n" 1 "sent as ALERT_ACKED"
+get "/api/v1/alerts?cluster=am-east&state=acknowledged"
+assert_json '[.items[].id] == ["'"$fid"'"]' "state=acknowledged lists it"
+json POST "/api/v1/alerts/$fid/ack" '{}'
+assert_status 422 "an acknowledgement needs a comment"
+json POST "/api/v1/alerts/$fid/ack" "{\"comment\": \"$(head -c 1001 /dev/zero | tr '\0' x)\"}"
+assert_status 422 "of at most 1,000 characters"
+json POST "/api/v1/alerts/$fid/ack" '{"comment": "x", "by": "someone else"}'
+assert_status 422 "and nothing else"
+json POST "/api/v1/alerts/$rid/ack" '{"comment": "too late"}'
+assert_status 404 "a resolved alert cannot be acknowledged"
+AUTH=session get "/alerts/$fid"
+assert_body_has 'draining gpu-worker-02 &lt;b&gt;now&lt;/b&gt;' "the alert's page shows the comment, escaped"
+assert_body_has "action=\"/alerts/$fid/unack\"" "and offers to take it back"
+form "/alerts/$fid/unack" ""
+assert_status 303 "the page's form takes it back"
+assert_eq "$(header Location)" "/alerts/$fid" "and comes back to the alert"
+get "/api/v1/alerts/$fid"
+assert_json '.alert.acked_by == null and ([.timeline[].kind] | index("unacked")) != null' "no longer acknowledged, and the history says so"
+json POST "/api/v1/alerts/$fid/unack" ''
+assert_status 404 "taking back what is not acknowledged: 404"
+form "/alerts/$fid/ack" "comment=$(urlenc 'looking into it')"
+assert_status 303 "the page's form acknowledges"
+get "/api/v1/alerts/$fid"
+assert_json '.alert.ack_comment == "looking into it"' "with the form's comment"
+viewer_pw="viewer pass phrase $RANDOM$RANDOM"
+printf '%s\n' "$viewer_pw" | stack_ctl "$STACK_DIR" user add alert-viewer --role viewer --password-stdin >/dev/null 2>&1
+BEARER=$(stack_ctl "$STACK_DIR" token create --user alert-viewer --name v 2>/dev/null)
+AUTH=bearer json POST "/api/v1/alerts/$fid/ack" '{"comment": "x"}'
+assert_status 403 "a viewer may not acknowledge"
