@@ -16,6 +16,7 @@ int res_alerts_get(struct req *r);
 int res_alerts_page(struct req *r);
 int res_alerts_show(struct req *r);
 int res_alerts_ack(struct req *r);
+int res_alerts_export(struct req *r);
 int res_alerts_unack(struct req *r);
 int res_alerts_ack_form(struct req *r);
 int res_alerts_unack_form(struct req *r);

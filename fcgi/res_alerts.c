@@ -2,8 +2,10 @@
  * as a page, and one alert with its history. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alert.h"
 #include "alert_query.h"
@@ -290,7 +292,7 @@ res_alerts_page(struct req *r)
 {
 	struct tpl *t = r->w->tpl;
 	struct buf *frag = buf_new(r->a);
-	const char *by = kv_get(&r->query, "group"), *next, *k;
+	const char *by = kv_get(&r->query, "group"), *next, *k, *view;
 	struct tpl_row *rows, *groups;
 	struct alert_filter f;
 	struct alert *items;
@@ -323,6 +325,12 @@ res_alerts_page(struct req *r)
 	for (int i = 0; group_bys[i] != NULL; i++)
 		tpl_set(
 		    t, arena_printf(r->a, "GroupUrl.%s", group_bys[i]), list_url(r, "group", group_bys[i]));
+	/* The export links carry the view's filters (not its grouping or page). */
+	view = list_url(r, "group", NULL) + strlen("/alerts");
+	tpl_set(t, "Export.csv",
+	    arena_printf(r->a, "/api/v1/alerts/export%s%sformat=csv", view, *view ? "&" : "?"));
+	tpl_set(t, "Export.json",
+	    arena_printf(r->a, "/api/v1/alerts/export%s%sformat=json", view, *view ? "&" : "?"));
 	rows = tpl_rows(t, r->a, "Alerts");
 	for (int i = 0; i < n; i++) {
 		struct tpl_row *row = tpl_row_add(rows, NULL);
@@ -518,4 +526,120 @@ res_alerts_unack_form(struct req *r)
 		return st;
 	req_flash(r, "The acknowledgement was taken back.");
 	return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
+}
+
+/* ---- Export ---- */
+
+#define EXPORT_MAX 10000
+
+/* csv_cell appends s as one RFC 4180 field: quoted when it holds a comma, quote or line break,
+ * and led by an apostrophe when a spreadsheet would take it for a formula (=, +, -, @, tab). */
+static void
+csv_cell(struct buf *b, const char *s, bool last)
+{
+	if (s == NULL)
+		s = "";
+	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0') {
+		buf_adds(b, "\"'");
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				buf_addc(b, '"');
+			buf_addc(b, *s);
+		}
+		buf_addc(b, '"');
+	} else if (strpbrk(s, ",\"\r\n") != NULL) {
+		buf_addc(b, '"');
+		for (; *s != '\0'; s++) {
+			if (*s == '"')
+				buf_addc(b, '"');
+			buf_addc(b, *s);
+		}
+		buf_addc(b, '"');
+	} else
+		buf_adds(b, s);
+	buf_adds(b, last ? "\r\n" : ",");
+}
+
+/* pairs_text writes a JSON object of strings as "k=v; k=v" (arena memory). */
+static const char *
+pairs_text(struct arena *a, const char *json)
+{
+	json_t *o = json_own(a, json_loads(json != NULL ? json : "{}", 0, NULL)), *v;
+	struct buf *b = buf_new(a);
+	const char *k;
+
+	json_object_foreach (o, k, v)
+		buf_printf(
+		    b, "%s%s=%s", b->len ? "; " : "", k, json_string_value(v) ? json_string_value(v) : "");
+	return buf_cstr(b);
+}
+
+int
+res_alerts_export(struct req *r)
+{
+	const char *fmt = kv_get(&r->query, "format"), *accept = req_param(r, "HTTP_ACCEPT"), *next;
+	bool csv;
+	struct alert_filter f;
+	struct alert *items;
+	struct jw w;
+	char stamp[32];
+	time_t now = time(NULL);
+	int st, n, total = 0;
+	enum err e;
+
+	if (fmt == NULL || *fmt == '\0')
+		fmt = accept != NULL && strstr(accept, "text/csv") != NULL ? "csv" : "json";
+	if (strcmp(fmt, "csv") != 0 && strcmp(fmt, "json") != 0)
+		return req_fail(r, 400, "format is csv or json");
+	csv = fmt[0] == 'c';
+	if ((st = read_filter(r, &f)) != 0)
+		return st;
+	f.limit = ALERT_LIST_MAX;
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
+	r->body.len = 0;
+	if (csv)
+		buf_adds(&r->body,
+		    "id,cluster,alertname,severity,status,starts_at,ends_at,acked_by,ack_comment,summary,"
+		    "labels\r\n");
+	else {
+		jw_init(&w, &r->body);
+		jw_array(&w);
+	}
+	/* Every page of the view, up to EXPORT_MAX alerts. */
+	do {
+		if ((e = alert_list(r->w->db, r->a, &f, &items, &n, &next)) != ERR_OK)
+			return list_failed(r, e);
+		for (int i = 0; i < n && total < EXPORT_MAX; i++, total++) {
+			if (!csv) {
+				field_write_json(alert_fields, &items[i], &w);
+				continue;
+			}
+			csv_cell(&r->body, items[i].id, false);
+			csv_cell(&r->body, items[i].cluster, false);
+			csv_cell(&r->body, items[i].alertname, false);
+			csv_cell(&r->body, items[i].severity, false);
+			csv_cell(&r->body, items[i].status, false);
+			csv_cell(&r->body, items[i].starts_at, false);
+			csv_cell(&r->body, items[i].ends_at, false);
+			csv_cell(&r->body, items[i].acked_by, false);
+			csv_cell(&r->body, items[i].ack_comment, false);
+			csv_cell(&r->body,
+			    json_str(json_own(r->a, json_loads(items[i].annotations, 0, NULL)), "summary"),
+			    false);
+			csv_cell(&r->body, pairs_text(r->a, items[i].labels), true);
+		}
+		f.cursor = next;
+	} while (next != NULL && total < EXPORT_MAX);
+	if (!csv) {
+		jw_end_array(&w);
+		buf_addc(&r->body, '\n');
+	}
+	if (next != NULL)
+		req_header_out(r, "X-Aiops-Truncated", "10000");
+	req_header_out(r, "Content-Disposition",
+	    arena_printf(r->a, "attachment; filename=\"alerts-%s.%s\"", stamp, fmt));
+	r->ctype = csv ? "text/csv; charset=utf-8" : "application/json";
+	r->status = 200;
+	r->body_set = true;
+	return 200;
 }

@@ -106,6 +106,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/audit", res_audit_list, ROLE_ADMIN, J),
 	ROUTE("POST", "/api/v1/clusters/{id}/ingest-token", res_ingest_token_create, ROLE_ADMIN, J),
 	ROUTE_CACHED("/api/v1/alerts", res_alerts_list, ROLE_VIEWER, J, ALERTS),
+	ROUTE("GET", "/api/v1/alerts/export", res_alerts_export, ROLE_VIEWER, J),
 	/* Before the {id} rows: a cluster may be called "ack". */
 	ROUTE("POST", "/api/v1/alerts/webhook/{cluster}", res_alerts_webhook, ROLE_PUBLIC,
 	    J | RF_BODY_JSON | RF_WEBHOOK),

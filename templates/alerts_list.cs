@@ -34,7 +34,7 @@
 </table>
 </div><?cs /if ?>
 <nav class="pager" aria-label="Pages">
-<span class="muted"><?cs var:List.count ?> shown</span>
+<span class="muted"><?cs var:List.count ?> shown · export this view as <a href="<?cs var:Export.csv ?>" download>CSV</a> or <a href="<?cs var:Export.json ?>" download>JSON</a></span>
 <?cs if:List.next_url ?><a class="button" rel="next" href="<?cs var:List.next_url ?>">Next page</a><?cs /if ?>
 </nav>
 </div>

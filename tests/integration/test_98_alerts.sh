@@ -261,3 +261,25 @@ printf '%s\n' "$viewer_pw" | stack_ctl "$STACK_DIR" user add alert-viewer --role
 BEARER=$(stack_ctl "$STACK_DIR" token create --user alert-viewer --name v 2>/dev/null)
 AUTH=bearer json POST "/api/v1/alerts/$fid/ack" '{"comment": "x"}'
 assert_status 403 "a viewer may not acknowledge"
+
+section "export"
+get "/api/v1/alerts/export?cluster=am-east&state=firing&state=resolved&format=csv"
+assert_status 200 "the view exports as CSV"
+assert_header Content-Type '^text/csv' "as text/csv"
+assert_header Content-Disposition '^attachment; filename="alerts-[0-9]{8}-[0-9]{6}\.csv"' "as a dated file"
+n_all=$(rows am-east)
+assert_eq "$(($(grep -c $'\r$' "$BODY_FILE") - 1))" "$n_all" "one line per alert of the view, every page of it ($n_all)"
+check "a header row first" grep -q '^id,cluster,alertname,severity,status,starts_at' "$BODY_FILE"
+check "a comma in a value is quoted" grep -q '"XID 48 (Double Bit ECC Error) on gpu-worker-02 GPU 1"\|,XID 48' "$BODY_FILE"
+jq '.alerts |= map(.startsAt = "2026-05-20T10:00:00Z" | del(.fingerprint) | .annotations.summary = "=HYPERLINK(\"http://evil\")")' "$FIRING" >"$SCRATCH/csvinj.json"
+hook am-east "$TOKEN" "$SCRATCH/csvinj.json"
+get "/api/v1/alerts/export?cluster=am-east&q=HYPERLINK&format=csv"
+check "a value that looks like a formula is led by an apostrophe" grep -q "\"'=HYPERLINK(\"\"http://evil\"\")\"" "$BODY_FILE"
+get "/api/v1/alerts/export?cluster=am-east" -H 'Accept: text/csv'
+assert_header Content-Type '^text/csv' "Accept: text/csv asks for CSV"
+get "/api/v1/alerts/export?cluster=am-east&severity=critical&format=json"
+assert_json 'length >= 1 and ([.[] | select(.severity != "critical")] | length) == 0' "and as JSON, filters included"
+get "/api/v1/alerts/export?format=xml"
+assert_status 400 "another format: 400"
+AUTH=session get "/alerts?cluster=am-east&group=cluster"
+assert_body_has 'href="/api/v1/alerts/export?cluster=am-east&amp;format=csv"' "the page links the export of its own view"
