@@ -3,7 +3,8 @@
  * session). Pages opt in with data-live on <main> (an element with data-live-cluster="ID" in it
  * makes the page follow that one cluster only) and say in their markup what an event changes:
  *
- *   data-live-id="ID"            holds the values of cluster ID; inside it (or on it):
+ *   data-live-id="ID"            holds the values of cluster ID (from CLUSTER_* events); inside
+ *                                it (or on it):
  *     data-field="NAME"          shows the event's data.NAME (status_reason also takes "reason"):
  *                                a <time> gets it as datetime, anything else as text (followed by
  *                                data-unit; with none, data-empty in the muted colour, and the
@@ -16,6 +17,7 @@
  *                                data-live-key are matched, so a changed row is the only one
  *                                touched, and nothing outside the parts (a search box being
  *                                typed in, an open menu) is ever replaced.
+ * The page takes the cluster events and every other type a part names (ALERT_FIRED, ...).
  *
  * So a health check (CLUSTER_CHECKED) updates a row from the event alone, without a request. When
  * the page's own cluster is deleted (the event, or a 404 on the fetch) the page says so, disables
@@ -308,7 +310,8 @@
 			markGone(ev.ts);
 			return;
 		}
-		if (id && e.type !== "CLUSTER_DELETED") applyValues(id, data);
+		/* Values are a cluster's: other events about a cluster (an alert) carry their own. */
+		if (id && /^CLUSTER_/.test(e.type) && e.type !== "CLUSTER_DELETED") applyValues(id, data);
 		var parts = main.querySelectorAll("[data-live-on]");
 		for (var i = 0; i < parts.length; i++) {
 			var on = " " + parts[i].getAttribute("data-live-on") + " ";
