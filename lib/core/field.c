@@ -545,30 +545,102 @@ field_json(const struct field *t, const void *rec)
 	return o;
 }
 
+/* Parsed maps are kept for the life of the process: list pages show the same labels on every
+ * request. A kept map is never changed or freed, so rows may borrow its strings for as long as
+ * they like. At most MEMO_SLOTS texts of at most MEMO_TEXT_MAX bytes are kept; other maps are
+ * parsed into the request's arena each time. Workers are single-threaded processes. */
+#define MEMO_SLOTS 4096
+#define MEMO_TEXT_MAX 1024
+#define MEMO_PROBES 8
+
+struct memo {
+	char *text;
+	int n; /* pairs */
+	const char **kv; /* k0, v0, k1, v1, ... */
+};
+
+static struct memo memo[MEMO_SLOTS];
+static int memo_used;
+
+/* map_pairs parses the object text s into its string members as kv pairs: memo memory when s is
+ * kept (or is kept now), else arena memory. Returns the number of pairs; 0 for text that is not an
+ * object. */
+static int
+map_pairs(const char *s, struct arena *a, const char *const **kv)
+{
+	size_t len = strlen(s), need = 0;
+	unsigned h = 2166136261u;
+	struct memo *slot = NULL;
+	const char **out;
+	const char *k;
+	json_t *j, *v;
+	char *p;
+	int n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	for (int i = 0; len <= MEMO_TEXT_MAX && i < MEMO_PROBES; i++) {
+		struct memo *m = &memo[(h + (unsigned)i) % MEMO_SLOTS];
+
+		if (m->text != NULL && strcmp(m->text, s) == 0) {
+			*kv = m->kv;
+			return m->n;
+		}
+		if (m->text == NULL) {
+			slot = memo_used < MEMO_SLOTS / 2 ? m : NULL;
+			break;
+		}
+	}
+	if ((j = json_loads(s, 0, NULL)) == NULL || !json_is_object(j)) {
+		json_decref(j);
+		return 0;
+	}
+	json_object_foreach (j, k, v)
+		if (json_is_string(v)) {
+			need += strlen(k) + json_string_length(v) + 2;
+			n++;
+		}
+	/* One block: the pointers, then the strings (and the text, when kept). */
+	need += sizeof(*out) * 2 * (size_t)n + (slot != NULL ? len + 1 : 0);
+	out = slot != NULL ? xmalloc(need) : arena_alloc(a, need);
+	p = (char *)(out + 2 * n);
+	n = 0;
+	json_object_foreach (j, k, v) {
+		if (!json_is_string(v))
+			continue;
+		out[2 * n] = strcpy(p, k);
+		p += strlen(k) + 1;
+		out[2 * n + 1] = memcpy(p, json_string_value(v), json_string_length(v) + 1);
+		p += json_string_length(v) + 1;
+		n++;
+	}
+	json_decref(j);
+	if (slot != NULL) {
+		slot->text = memcpy(p, s, len + 1);
+		slot->n = n;
+		slot->kv = out;
+		memo_used++;
+	}
+	*kv = out;
+	return n;
+}
+
 /* write_map sets the object text s as rows of k and v below a child name of row. */
 static void
 write_map(struct tpl_row *row, const char *name, const char *s, struct arena *a)
 {
+	const char *const *kv;
 	struct tpl_row *list;
-	const char *k;
-	json_t *j, *v;
+	int n;
 
-	if (s == NULL || strcmp(s, "{}") == 0)
-		return;
-	if ((j = json_loads(s, 0, NULL)) == NULL)
-		return;
-	arena_cleanup(a, release_json, j);
-	if (!json_is_object(j) || json_object_size(j) == 0)
+	if (s == NULL || strcmp(s, "{}") == 0 || (n = map_pairs(s, a, &kv)) == 0)
 		return;
 	list = tpl_row_add(row, name);
-	json_object_foreach (j, k, v) {
-		struct tpl_row *l;
+	for (int i = 0; i < n; i++) {
+		struct tpl_row *l = tpl_row_add(list, NULL);
 
-		if (!json_is_string(v))
-			continue;
-		l = tpl_row_add(list, NULL);
-		tpl_row_set(l, "k", k);
-		tpl_row_set(l, "v", json_string_value(v));
+		tpl_row_set(l, "k", kv[2 * i]);
+		tpl_row_set(l, "v", kv[2 * i + 1]);
 	}
 }
 

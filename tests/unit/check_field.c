@@ -317,6 +317,51 @@ START_TEST(test_rows)
 }
 END_TEST
 
+/* A map's rows are the same whether its text was parsed before (and kept) or not, and a kept
+ * map's strings stay valid after the arena that first asked for them is gone. */
+START_TEST(test_map_rows)
+{
+	struct tpl *tp = open_tpl();
+	struct arena *a = arena_new(), *b = arena_new();
+	struct thing t = { "1", "n", "small", NULL, NULL, NULL, false, 0 };
+	struct buf big = { 0 };
+	const char *first;
+
+	t.tags = arena_strdup(a, "{\"k\": \"v\", \"e\": \"\", \"skip\": 1}");
+	field_write_row(things, &t, FIELD_LIST, tpl_rows(tp, a, "A"), a);
+	first = tpl_get(tp, "A.tags.0.k");
+	ck_assert_str_eq(first, "k");
+	ck_assert_str_eq(tpl_get(tp, "A.tags.1.k"), "e");
+	ck_assert_str_eq(tpl_get(tp, "A.tags.1.v"), "");
+	ck_assert_ptr_null(tpl_get(tp, "A.tags.2.k"));
+	tpl_reset(tp);
+	arena_free(a);
+	/* The same text again, from other memory: the same rows. */
+	t.tags = arena_strdup(b, "{\"k\": \"v\", \"e\": \"\", \"skip\": 1}");
+	field_write_row(things, &t, FIELD_LIST, tpl_rows(tp, b, "B"), b);
+	ck_assert_str_eq(tpl_get(tp, "B.tags.0.k"), "k");
+	ck_assert_str_eq(tpl_get(tp, "B.tags.0.v"), "v");
+	ck_assert_ptr_eq(tpl_get(tp, "B.tags.0.k"), first);
+	/* Text too long to keep, and text that is not an object. */
+	buf_adds(&big, "{");
+	for (int i = 0; i < 200; i++)
+		buf_printf(&big, "%s\"key%d\": \"value%d\"", i ? ", " : "", i, i);
+	buf_adds(&big, "}");
+	t.tags = buf_cstr(&big);
+	field_write_row(things, &t, FIELD_LIST, tpl_rows(tp, b, "C"), b);
+	ck_assert_str_eq(tpl_get(tp, "C.tags.199.v"), "value199");
+	t.tags = "[\"a\"]";
+	field_write_row(things, &t, FIELD_LIST, tpl_rows(tp, b, "D"), b);
+	ck_assert_ptr_null(tpl_get(tp, "D.tags.0.k"));
+	t.tags = "not json";
+	field_write_row(things, &t, FIELD_LIST, tpl_rows(tp, b, "E"), b);
+	ck_assert_ptr_null(tpl_get(tp, "E.tags.0.k"));
+	tpl_close(tp);
+	arena_free(b);
+	buf_free(&big);
+}
+END_TEST
+
 START_TEST(test_text_limits)
 {
 	struct thing_in in;
@@ -514,6 +559,7 @@ field_suite(void)
 	tcase_add_test(core, test_load_and_record);
 	tcase_add_test(core, test_rows);
 	tcase_add_test(core, test_helpers);
+	tcase_add_test(core, test_map_rows);
 	tcase_add_test(limits, test_text_limits);
 	tcase_add_test(limits, test_int_and_map_limits);
 	tcase_add_test(errors, test_validate_errors);
