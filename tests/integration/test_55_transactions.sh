@@ -64,24 +64,25 @@ check "db-probe ran every check" test "$(grep -c '^ok - \|^not ok - ' "$SCRATCH/
 sql "DROP DATABASE IF EXISTS aiops_probe" >/dev/null 2>&1
 
 section "a change cut off before its audit row leaves nothing"
-interrupt_on_audit cluster add tx-cut --api-url https://api.tx-cut.example:6443 --env lab --type k3s
+interrupt_on_audit cluster add t55-cut --api-url https://api.t55-cut.example:6443 --env lab --type k3s
 check "aiopsctl says it failed" test "$RC" -ne 0
 check "because the transaction was lost" grep -q "connection lost inside a transaction; nothing was committed" <<<"$OUT"
-check "the cluster was not stored" test "$(sql "SELECT count(*) FROM clusters WHERE name = 'tx-cut'")" = 0
-check "nor its audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut'")" = 0
-out=$(stack_ctl "$STACK_DIR" cluster add tx-cut --api-url https://api.tx-cut.example:6443 --env lab --type k3s 2>&1)
-check "the same command then succeeds" grep -q "tx-cut" <<<"$out"
+check "the cluster was not stored" test "$(sql "SELECT count(*) FROM clusters WHERE name = 't55-cut'")" = 0
+check "nor its audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:t55-cut'")" = 0
+out=$(stack_ctl "$STACK_DIR" cluster add t55-cut --api-url https://api.t55-cut.example:6443 --env lab --type k3s 2>&1)
+check "the same command then succeeds" grep -q "t55-cut" <<<"$out"
 check "with one cluster and one audit row" test \
-	"$(sql "SELECT count(*) FROM clusters WHERE name = 'tx-cut'")/$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut'")" = 1/1
+	"$(sql "SELECT count(*) FROM clusters WHERE name = 't55-cut'")/$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:t55-cut'")" = 1/1
 
 section "a key rotation cut off leaves every credential under the key on disk"
-create_cluster "$(cluster_body tx-keys lab k3s)"
+create_cluster "$(cluster_body t55-keys lab k3s)"
 kid=$CREATED_ID
 json PUT "/api/v1/clusters/$kid/credentials" '{"api_token": "sha256~tx-one", "prometheus_token": "tx-two", "basic_auth": "ops:tx-three"}'
 assert_status 200 "three credentials are set"
 key_before=$(stack_ctl "$STACK_DIR" keys init)
 key_file_before=$(cat "$keyfile")
 check "they are sealed with the key on disk" test "$(sql "SELECT string_agg(DISTINCT key_id, ',') FROM cluster_credentials")" = "$key_before"
+rotations=$(sql "SELECT count(*) FROM audit_log WHERE action = 'keys.rotate'")
 interrupt_on_audit keys rotate
 check "aiopsctl says it failed" test "$RC" -ne 0
 check "and that nothing was changed" grep -q "nothing was changed" <<<"$OUT"
@@ -89,7 +90,7 @@ check "the key file is the same" test "$(cat "$keyfile")" = "$key_file_before"
 check "no half-made key file is left" test ! -e "$keyfile.new"
 check "every credential is still sealed with it" test \
 	"$(sql "SELECT string_agg(DISTINCT key_id, ',') FROM cluster_credentials")" = "$key_before"
-check "the rotation left no audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE action = 'keys.rotate'")" = 0
+check "the rotation left no audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE action = 'keys.rotate'")" = "$rotations"
 out=$(stack_ctl "$STACK_DIR" keys rotate 2>&1)
 check "a rotation then opens every credential with that key and succeeds" grep -q "credentials resealed" <<<"$out"
 key_after=$(stack_ctl "$STACK_DIR" keys init)
@@ -97,10 +98,10 @@ check "all are now under the new key on disk" test \
 	"$(sql "SELECT string_agg(DISTINCT key_id, ',') FROM cluster_credentials")" = "$key_after"
 check "the new key differs from the old" test "$key_after" != "$key_before"
 check "the old key is kept as .old" test "$(cat "$keyfile.old")" = "$key_file_before"
-check "the rotation has its audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE action = 'keys.rotate'")" = 1
+check "the rotation has its audit row" test "$(sql "SELECT count(*) FROM audit_log WHERE action = 'keys.rotate'")" = $((rotations + 1))
 # Later files count the credentials they set: leave none of ours behind.
 req DELETE "/api/v1/clusters/$kid"
-check "the cluster with credentials is removed (HTTP $STATUS)" test "$(sql "SELECT count(*) FROM cluster_credentials")" = 0
+check "the cluster with credentials is removed (HTTP $STATUS)" test "$(sql "SELECT count(*) FROM cluster_credentials WHERE cluster_id = '$kid'")" = 0
 
 section "a commit whose reply is lost is not run twice"
 # Synchronous replication to a standby that does not exist holds every commit's reply after the
@@ -109,7 +110,7 @@ section "a commit whose reply is lost is not run twice"
 sql "ALTER SYSTEM SET synchronous_standby_names = 'it_nobody'" >/dev/null
 sql "SELECT pg_reload_conf()" >/dev/null
 sleep 0.3
-PGOPTIONS="-c synchronous_commit=on" stack_ctl "$STACK_DIR" cluster add tx-lost --api-url https://api.tx-lost.example:6443 --env lab --type k3s \
+PGOPTIONS="-c synchronous_commit=on" stack_ctl "$STACK_DIR" cluster add t55-lost --api-url https://api.t55-lost.example:6443 --env lab --type k3s \
 	>"$SCRATCH/lost.out" 2>&1 &
 ctl=$!
 waiter=$(backend_where "application_name = 'aiops' AND wait_event = 'SyncRep'")
@@ -122,14 +123,14 @@ rc=$?
 check "aiopsctl says it failed" test "$rc" -ne 0
 check "saying the outcome is unknown" grep -q "may or may not have been committed" "$SCRATCH/lost.out"
 check "not that the cluster already exists" not_grep "already exists" "$SCRATCH/lost.out"
-check "the cluster is stored once" test "$(sql "SELECT count(*) FROM clusters WHERE name = 'tx-lost'")" = 1
-check "with its audit row, once" test "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-lost'")" = 1
-get "/api/v1/clusters/$(sql "SELECT id FROM clusters WHERE name = 'tx-lost'")"
+check "the cluster is stored once" test "$(sql "SELECT count(*) FROM clusters WHERE name = 't55-lost'")" = 1
+check "with its audit row, once" test "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:t55-lost'")" = 1
+get "/api/v1/clusters/$(sql "SELECT id FROM clusters WHERE name = 't55-lost'")"
 assert_status 200 "the service reads it"
-assert_json '.name == "tx-lost"' "whole"
-stack_ctl "$STACK_DIR" cluster rm tx-lost >/dev/null 2>&1
-stack_ctl "$STACK_DIR" cluster rm tx-cut >/dev/null 2>&1
-check "the clusters of this file are removed" test "$(sql "SELECT count(*) FROM clusters WHERE name LIKE 'tx-%'")" = 0
+assert_json '.name == "t55-lost"' "whole"
+stack_ctl "$STACK_DIR" cluster rm t55-lost >/dev/null 2>&1
+stack_ctl "$STACK_DIR" cluster rm t55-cut >/dev/null 2>&1
+check "the clusters of this file are removed" test "$(sql "SELECT count(*) FROM clusters WHERE name LIKE 't55-%'")" = 0
 
 section "the demo fleet is tests/fakes/demo.json"
 out=$(stack_ctl "$STACK_DIR" demo 2>&1)
