@@ -489,11 +489,17 @@ ident_guard(struct req *r)
 			/* A form sent after the session ended: the login page says why and keeps it. */
 			if ((rt->flags & RF_BODY_FORM) && strcmp(r->method, "POST") == 0)
 				return res_auth_session_ended(r);
+			/* A session cookie that named no live session: it ended (timed out, logged out
+			 * elsewhere), and the login page says so. */
+			const char *ended =
+			    kv_get(&r->cookies, ident_session_cookie()) != NULL ? "ended=1&" : "";
+
 			if (strcmp(r->method, "GET") != 0 || strcmp(next, "/") == 0)
-				return req_redirect(r, "/login");
+				return req_redirect(r, *ended != '\0' ? "/login?ended=1" : "/login");
 			if (r->query_string != NULL && *r->query_string != '\0')
 				next = arena_printf(r->a, "%s?%s", next, r->query_string);
-			return req_redirect(r, arena_printf(r->a, "/login?next=%s", url_encode(r->a, next)));
+			return req_redirect(
+			    r, arena_printf(r->a, "/login?%snext=%s", ended, url_encode(r->a, next)));
 		}
 		req_header_out(r, "WWW-Authenticate", "Bearer realm=\"aiops\"");
 		return req_fail(r, 401, "log in, or send an API token as 'Authorization: Bearer aiops_...'");

@@ -103,6 +103,8 @@ login_form(struct req *r, int status, const char *username, const char *error)
 	tpl_set(t, "Login.next", local_next(kv_get(status == 200 ? &r->query : &r->form, "next")));
 	tpl_set(t, "Login.username", username);
 	tpl_set(t, "Login.error", error);
+	if (status == 200 && kv_get(&r->query, "ended") != NULL)
+		tpl_set(t, "Login.ended", "1");
 	if (strcmp(r->method, "POST") == 0) {
 		tpl_set(t, "Login.ended", kv_get(&r->form, "ended"));
 		set_kept(r, kv_get(&r->form, "resend_to"), &r->form, true);

@@ -126,6 +126,14 @@ section "a form sent after the session ended"
 AUTH=anon get '/admin/audit?action=login'
 assert_header Location '^/login\?next=%2Fadmin%2Faudit%3Faction%3Dlogin$' "a page keeps its query through the login"
 session_login itforms "$FORMS_PW" || fail "setup: log in as itforms"
+expire_session "$forms_id"
+AUTH=session get /settings
+assert_header Location '^/login\?ended=1&next=%2Fsettings$' "a page after the session ended leads to the login page"
+AUTH=session get '/login?ended=1&next=%2Fsettings'
+assert_body_has 'id="session-ended"' "which says the session ended"
+AUTH=anon get /settings
+assert_header Location '^/login\?next=%2Fsettings$' "but not to someone who had no session"
+session_login itforms "$FORMS_PW" || fail "setup: log in as itforms"
 old_csrf=$CSRF
 expire_session "$forms_id"
 raw_form /settings/tokens "name=after-expiry&role=viewer&expires_days=7&csrf_token=$old_csrf" \
