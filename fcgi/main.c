@@ -258,6 +258,12 @@ worker_serve(int listen_fd)
 		tpl_reset(w.tpl);
 		req_begin(&r, fr.envp);
 		route_dispatch(&r);
+		/* A handler that returned inside a transaction of its own lost it: roll it back, so
+		 * that nothing of it commits with the next request's statements. */
+		if (db_in_tx(w.db)) {
+			log_error(r.request_id, "a transaction was left open; rolled back");
+			db_tx_rollback(w.db);
+		}
 		req_finish(&r);
 		t = mono_now() - r.t0;
 		metrics_request(route_index(r.route), r.status, t);

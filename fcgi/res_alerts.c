@@ -30,18 +30,21 @@
 static void
 emit_changes(struct req *r, const struct alert_change *ch, int n)
 {
+	struct event_out *evs = arena_alloc(r->a, sizeof(*evs) * (size_t)(n + 1));
+	int sent;
+
 	for (int i = 0; i < n; i++) {
-		json_t *d = json_own(r->a,
+		evs[i].type = ch[i].status[0] == 'f' ? EVENT_ALERT_FIRED : EVENT_ALERT_RESOLVED;
+		evs[i].cluster_id = r->cluster_id;
+		evs[i].owner = NULL;
+		evs[i].data = json_own(r->a,
 		    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "alert_id", ch[i].id, "fingerprint",
 			ch[i].fingerprint, "status", ch[i].status, "alertname", ch[i].alertname, "severity",
 			ch[i].severity, "cluster", r->cluster_name));
-		enum event_type t = ch[i].status[0] == 'f' ? EVENT_ALERT_FIRED : EVENT_ALERT_RESOLVED;
-
-		if (events_emit(r->w->rds, r->a, t, r->cluster_id, NULL, d, NULL) == ERR_OK)
-			metrics_inc(METRICS_EVENTS_EMITTED);
-		else
-			metrics_inc(METRICS_EVENTS_DROPPED);
 	}
+	sent = events_emit_many(r->w->rds, r->a, evs, n);
+	for (int i = 0; i < n; i++)
+		metrics_inc(i < sent ? METRICS_EVENTS_EMITTED : METRICS_EVENTS_DROPPED);
 }
 
 int

@@ -55,21 +55,23 @@ now_rfc3339(char out[64])
 	    tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
 }
 
-enum err
-events_emit(struct rds *r, struct arena *a, enum event_type t, const char *cluster_id, const char *owner,
-    json_t *data, char **stream_id)
+static const char *const entry_fields[4] = { "type", "cluster_id", "owner", "event" };
+
+/* entry writes the stream entry's four values of one event into values (arena memory); false when
+ * jansson refuses the event. */
+static bool
+entry(struct arena *a, enum event_type t, const char *cluster_id, const char *owner, json_t *data,
+    const char **values)
 {
 	char id[37], ts[64], *text;
-	const char *fields[4] = { "type", "cluster_id", "owner", "event" }, *values[4];
 	json_t *ev;
-	enum err e;
 
 	new_id(id);
 	now_rfc3339(ts);
 	ev = json_pack("{s:s, s:s, s:s?, s:s, s:O?}", "id", id, "type", event_type_name(t), "cluster_id",
 	    cluster_id, "ts", ts, "data", data);
 	if (ev == NULL)
-		return ERR_INTERNAL;
+		return false;
 	if (owner != NULL)
 		json_object_set_new(ev, "owner", json_string(owner));
 	if (json_object_get(ev, "data") == NULL)
@@ -77,15 +79,41 @@ events_emit(struct rds *r, struct arena *a, enum event_type t, const char *clust
 	text = json_dumps(ev, JSON_COMPACT);
 	json_decref(ev);
 	if (text == NULL)
-		return ERR_INTERNAL;
+		return false;
 	values[0] = event_type_name(t);
 	values[1] = cluster_id != NULL ? cluster_id : "";
 	values[2] = owner != NULL ? owner : "";
 	values[3] = arena_strdup(a, text);
 	free(text);
-	e = rds_xadd(r, a, EVENTS_STREAM, EVENTS_MAXLEN, 4, fields, values, stream_id);
+	return true;
+}
+
+enum err
+events_emit(struct rds *r, struct arena *a, enum event_type t, const char *cluster_id, const char *owner,
+    json_t *data, char **stream_id)
+{
+	const char *values[4];
+	enum err e;
+
+	if (!entry(a, t, cluster_id, owner, data, values))
+		return ERR_INTERNAL;
+	e = rds_xadd(r, a, EVENTS_STREAM, EVENTS_MAXLEN, 4, entry_fields, values, stream_id);
 	if (e != ERR_OK)
 		log_warn(NULL, "event dropped: %s %s: %s", event_type_name(t),
 		    cluster_id != NULL ? cluster_id : "", rds_error(r));
 	return e;
+}
+
+int
+events_emit_many(struct rds *r, struct arena *a, const struct event_out *evs, int m)
+{
+	const char **values = arena_alloc(a, sizeof(*values) * 4 * (size_t)(m + 1));
+	int n = 0, added = 0;
+
+	for (int j = 0; j < m; j++)
+		if (entry(a, evs[j].type, evs[j].cluster_id, evs[j].owner, evs[j].data, values + 4 * n))
+			n++;
+	if (rds_xadd_many(r, a, EVENTS_STREAM, EVENTS_MAXLEN, 4, entry_fields, n, values, &added) != ERR_OK)
+		log_warn(NULL, "%d of %d events dropped: %s", m - added, m, rds_error(r));
+	return added;
 }

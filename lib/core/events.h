@@ -37,4 +37,15 @@ const char *event_type_name(enum event_type t);
 enum err events_emit(struct rds *r, struct arena *a, enum event_type t, const char *cluster_id,
     const char *owner, json_t *data, char **stream_id);
 
+/* One event for events_emit_many: the arguments of events_emit. */
+struct event_out {
+	enum event_type type;
+	const char *cluster_id, *owner;
+	json_t *data; /* borrowed, or NULL */
+};
+
+/* events_emit_many appends the m events to EVENTS_STREAM in one round trip, in order, and returns
+ * how many Redis took; the rest are dropped (one warning line) and the caller counts them. */
+int events_emit_many(struct rds *r, struct arena *a, const struct event_out *evs, int m);
+
 #endif

@@ -156,6 +156,59 @@ rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n,
 }
 
 enum err
+rds_xadd_many(struct rds *r, struct arena *a, const char *stream, long maxlen, int n,
+    const char *const *fields, int m, const char *const *values, int *added)
+{
+	const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(6 + 2 * n));
+	size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(6 + 2 * n));
+	const char *max = arena_printf(a, "%ld", maxlen);
+	enum err e = ERR_OK;
+	int argc;
+
+	*added = 0;
+	if (m == 0)
+		return ERR_OK;
+	if (rds_connect(r) != ERR_OK)
+		return ERR_REDIS;
+	for (int j = 0; j < m; j++) {
+		argc = 0;
+		argv[argc++] = "XADD";
+		argv[argc++] = stream;
+		argv[argc++] = "MAXLEN";
+		argv[argc++] = "~";
+		argv[argc++] = max;
+		argv[argc++] = "*";
+		for (int i = 0; i < n; i++) {
+			argv[argc++] = fields[i];
+			argv[argc++] = values[j * n + i];
+		}
+		for (int i = 0; i < argc; i++)
+			lens[i] = strlen(argv[i]);
+		if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK) {
+			rds_drop(r, "XADD");
+			return ERR_REDIS;
+		}
+	}
+	for (int j = 0; j < m; j++) {
+		redisReply *reply = NULL;
+
+		if (redisGetReply(r->ctx, (void **)&reply) != REDIS_OK || reply == NULL) {
+			rds_drop(r, "XADD");
+			return ERR_REDIS;
+		}
+		if (reply->type == REDIS_REPLY_STRING)
+			(*added)++;
+		else {
+			snprintf(r->error, sizeof(r->error), "XADD: %s",
+			    reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+			e = ERR_REDIS;
+		}
+		freeReplyObject(reply);
+	}
+	return e;
+}
+
+enum err
 rds_ping(struct rds *r)
 {
 	redisReply *reply;

@@ -35,6 +35,13 @@ enum err rds_del(struct rds *r, const char *key);
 enum err rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n,
     const char *const *fields, const char *const *values, char **id);
 
+/* rds_xadd_many appends m entries to stream in one round trip (pipelined), entry j being the n
+ * field/value pairs fields[0..n-1] / values[j * n .. j * n + n - 1]. Nothing is sent again after a
+ * failure (an entry may have been added): returns how many were acknowledged in *added and
+ * ERR_REDIS when not all of them were. */
+enum err rds_xadd_many(struct rds *r, struct arena *a, const char *stream, long maxlen, int n,
+    const char *const *fields, int m, const char *const *values, int *added);
+
 /* rds_error is the last error's text, for logs; owned by the handle. */
 const char *rds_error(const struct rds *r);
 
