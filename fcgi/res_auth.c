@@ -189,6 +189,12 @@ res_auth_session_ended(struct req *r)
 	/* Only our own pages' forms are kept: one from another site gets the bare login page. */
 	if (!ident_same_site(r))
 		return req_redirect(r, "/login");
+	/* Logging out of a session that has already ended: done, nothing to send again. */
+	if (r->route->handler == res_auth_logout) {
+		ident_set_cookie(r, ident_session_cookie(), NULL, 0);
+		req_flash(r, "You are logged out.");
+		return req_redirect(r, "/login");
+	}
 	read_ended_form(r);
 	for (size_t i = 0; i < r->form.n; i++)
 		if (strcmp(r->form.items[i].k, "csrf_token") != 0 && !keep_field(r->form.items[i].k))

@@ -166,6 +166,9 @@ assert_status 401 "a password form after the session ended is the login page too
 assert_body_has 'secret fields, which are not kept' "which says its secret fields are not kept"
 assert_body_lacks 'secret-new-1' "and does not keep them"
 assert_body_lacks 'name="resend_to"' "nor offers to send it again"
+raw_form /logout "csrf_token=$CSRF" -H "Origin: $BASE"
+assert_status 303 "logging out after the session ended just logs out"
+assert_header Location '^/login$' "to the login page"
 raw_form /settings/tokens "name=cross-site&csrf_token=$CSRF" -H 'Origin: https://evil.example'
 assert_status 303 "a form from another site gets the bare login page"
 assert_header Location '^/login$' "keeping nothing"
