@@ -1,7 +1,12 @@
-/* res_home.c: the fleet dashboard: summary tiles and the clusters that need attention. */
+/* res_home.c: the fleet dashboard: summary tiles, the clusters that need attention, the alerts
+ * firing per cluster and the alert pipelines that broke. */
 #include "config.h"
 
+#include <string.h>
+
+#include "alert_query.h"
 #include "arena.h"
+#include "cfg.h"
 #include "cluster.h"
 #include "req.h"
 #include "res.h"
@@ -20,6 +25,55 @@ count_rows(struct tpl_row *summary, struct arena *a, const char *name, const cha
 		tpl_row_set(row, "k", choices[i]);
 		tpl_row_set(row, "v", arena_printf(a, "%ld", counts[i]));
 	}
+}
+
+/* num is n in decimal, arena memory. */
+static const char *
+num(struct arena *a, long n)
+{
+	return arena_printf(a, "%ld", n);
+}
+
+/* home_alerts sets the firing alerts by severity, per cluster, and the pipelines that are not ok. */
+static enum err
+home_alerts(struct req *r)
+{
+	struct tpl *t = r->w->tpl;
+	struct alert_firing *f, total;
+	struct alert_pipeline *p;
+	struct tpl_row *rows, *row;
+	int n, np;
+	enum err e;
+
+	if ((e = alert_firing_by_cluster(r->w->db, r->a, &f, &n, &total)) != ERR_OK ||
+	    (e = alert_pipelines(r->w->db, r->a, (int)cfg_int("alerts.watchdog_seconds"), &p, &np)) != ERR_OK)
+		return e;
+	row = tpl_rows(t, r->a, "Firing");
+	tpl_row_set(row, "critical", num(r->a, total.critical));
+	tpl_row_set(row, "warning", num(r->a, total.warning));
+	tpl_row_set(row, "other", num(r->a, total.other));
+	tpl_row_set(row, "total", num(r->a, total.critical + total.warning + total.other));
+	rows = tpl_rows(t, r->a, "FiringByCluster");
+	for (int i = 0; i < n && i < 10; i++) {
+		row = tpl_row_add(rows, NULL);
+		tpl_row_set(row, "cluster", f[i].cluster);
+		tpl_row_set(row, "critical", num(r->a, f[i].critical));
+		tpl_row_set(row, "warning", num(r->a, f[i].warning));
+		tpl_row_set(row, "other", num(r->a, f[i].other));
+	}
+	rows = tpl_rows(t, r->a, "Pipelines");
+	for (int i = 0; i < np; i++) {
+		if (strcmp(p[i].state, "ok") == 0)
+			continue;
+		row = tpl_row_add(rows, NULL);
+		tpl_row_set(row, "cluster", p[i].cluster);
+		tpl_row_set(row, "cluster_id", p[i].cluster_id);
+		tpl_row_set(row, "state", p[i].state);
+		tpl_row_set(row, "watchdog_at", p[i].watchdog_at);
+		tpl_row_set(row, "last_delivery_at", p[i].last_delivery_at);
+	}
+	tpl_set_int(t, "Pipelines.count", np);
+	return ERR_OK;
 }
 
 int
@@ -47,6 +101,8 @@ res_home(struct req *r)
 	for (int i = 0; i < attention.n; i++)
 		field_write_row(
 		    cluster_fields, &attention.items[i], FIELD_LIST, tpl_row_add(rows, NULL), r->a);
+	if ((e = home_alerts(r)) != ERR_OK)
+		return req_fail_err(r, e, "alerts of the fleet");
 	if (tpl_render(t, "home", frag) != ERR_OK)
 		return req_fail(r, 500, "render failed");
 	return req_page_body(r, 200, buf_cstr(frag), frag->len, "Fleet");

@@ -53,7 +53,7 @@ static const struct route routes[] = {
 	ROUTE("POST", "/logout", res_auth_logout, ROLE_VIEWER, H | RF_BODY_FORM | RF_PASSWORD_EXEMPT),
 	ROUTE("GET", "/auth/check", res_auth_check, ROLE_PUBLIC, RF_TEXT),
 
-	ROUTE_CACHED("/", res_home, ROLE_VIEWER, H | RF_LIVE, CLUSTERS),
+	ROUTE_CACHED("/", res_home, ROLE_VIEWER, H | RF_LIVE, ALERTS),
 	ROUTE_CACHED("/clusters", res_clusters_page, ROLE_VIEWER, H | RF_LIVE, CLUSTERS),
 	ROUTE("POST", "/clusters", res_clusters_create_form, ROLE_ADMIN, H | RF_BODY_FORM),
 	ROUTE("GET", "/clusters/new", res_clusters_new, ROLE_ADMIN, H),

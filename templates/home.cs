@@ -6,6 +6,19 @@
 <?cs each:s = Summary.by_status ?><a class="tile tile-status status-<?cs var:s.k ?><?cs if:s.v == 0 ?> is-zero<?cs /if ?>" href="/clusters?status=<?cs var:url_escape(s.k) ?>" data-status="<?cs var:s.k ?>" data-live-key="status-<?cs var:s.k ?>"><span class="tile-value"><?cs var:s.v ?></span><span class="tile-label"><?cs var:s.k ?></span></a>
 <?cs /each ?><a class="tile tile-gpu" href="/clusters?has_gpu=true" data-live-key="gpu"><span class="tile-value"><?cs var:Summary.gpu_clusters ?></span><span class="tile-label">with GPUs</span></a>
 </section>
+<section class="panel alerts-panel" aria-label="Firing alerts" data-live-part="alerts" data-live-on="ALERT_FIRED ALERT_RESOLVED">
+<h2>Firing alerts <a class="panel-link" href="/alerts">All alerts</a></h2>
+<div class="tiles alert-tiles">
+<a class="tile severity-critical<?cs if:Firing.critical == 0 ?> is-zero<?cs /if ?>" href="/alerts?severity=critical" data-live-key="critical"><span class="tile-value"><?cs var:Firing.critical ?></span><span class="tile-label">critical</span></a>
+<a class="tile severity-warning<?cs if:Firing.warning == 0 ?> is-zero<?cs /if ?>" href="/alerts?severity=warning" data-live-key="warning"><span class="tile-value"><?cs var:Firing.warning ?></span><span class="tile-label">warning</span></a>
+<a class="tile<?cs if:Firing.other == 0 ?> is-zero<?cs /if ?>" href="/alerts" data-live-key="other"><span class="tile-value"><?cs var:Firing.other ?></span><span class="tile-label">other</span></a>
+</div>
+<?cs if:subcount(FiringByCluster) ?><div class="table-wrap"><table class="table alerts-by-cluster">
+<thead><tr><th scope="col">Cluster</th><th scope="col">Critical</th><th scope="col">Warning</th><th scope="col">Other</th></tr></thead>
+<tbody><?cs each:c = FiringByCluster ?><tr data-live-key="<?cs var:c.cluster ?>"><td><a href="/alerts?cluster=<?cs var:c.cluster ?>"><?cs var:c.cluster ?></a></td><td><?cs if:c.critical != 0 ?><span class="badge severity-critical"><?cs var:c.critical ?></span><?cs else ?><span class="muted">0</span><?cs /if ?></td><td><?cs if:c.warning != 0 ?><span class="badge severity-warning"><?cs var:c.warning ?></span><?cs else ?><span class="muted">0</span><?cs /if ?></td><td><?cs var:c.other ?></td></tr><?cs /each ?></tbody>
+</table></div><?cs elif:Pipelines.count ?><p class="empty">Nothing is firing.</p><?cs else ?><p class="empty">No cluster sends its alerts here yet: give its Alertmanager an ingest token (<code>aiopsctl cluster ingest-token NAME</code>).</p><?cs /if ?>
+<?cs if:subcount(Pipelines) ?><h3>Alert pipelines</h3><ul class="pipelines"><?cs each:p = Pipelines ?><li class="pipeline-<?cs var:p.state ?>"><a href="/clusters/<?cs var:p.cluster_id ?>"><?cs var:p.cluster ?></a>: <?cs if:p.state == "broken" ?><strong>broken</strong>, its Watchdog last arrived <time datetime="<?cs var:p.watchdog_at ?>"><?cs var:p.watchdog_at ?></time><?cs elif:p.state == "no-watchdog" ?>delivers, but no Watchdog has arrived<?cs else ?>nothing delivered yet<?cs /if ?></li><?cs /each ?></ul><?cs /if ?>
+</section>
 <div class="dash-grid">
 <section class="panel" aria-label="By environment" data-live-part="environments" data-live-on="CLUSTER_REGISTERED CLUSTER_UPDATED CLUSTER_DELETED">
 <h2>By environment</h2>

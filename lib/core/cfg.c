@@ -30,6 +30,10 @@ static const struct cfg_key cfg_keys[] = {
 	    "largest Alertmanager webhook body accepted, bytes (a larger one is refused with 413, which "
 	    "Alertmanager does not retry: keep it above what max_alerts lets through)",
 	    1 },
+	{ "alerts.watchdog_seconds", "AIOPS_ALERTS_WATCHDOG_SECONDS", "900",
+	    "a cluster whose Watchdog alert has not arrived for this long has a broken alert pipeline "
+	    "(route the Watchdog with a repeat_interval well below it)",
+	    1 },
 	{ "server.max_body", "AIOPS_MAX_BODY", "1048576", "largest request body accepted, bytes", 1 },
 	{ "server.json_depth", "AIOPS_JSON_DEPTH", "32", "deepest JSON nesting accepted", 1 },
 	{ "server.cache", "AIOPS_CACHE", "1",

@@ -181,7 +181,10 @@ static const struct db_stmt st_ingest = { "alert_ingest",
 	"changed AS (SELECT up.* FROM up LEFT JOIN old USING (fingerprint, starts_at) "
 	"WHERE old.status IS DISTINCT FROM up.status), "
 	"ev AS (INSERT INTO alert_events (alert_id, kind) SELECT id, CASE status WHEN 'firing' THEN "
-	"'fired' ELSE 'resolved' END FROM changed) "
+	"'fired' ELSE 'resolved' END FROM changed), "
+	"tok AS (UPDATE cluster_ingest_tokens SET last_delivery_at = now(), watchdog_at = CASE WHEN "
+	"EXISTS (SELECT 1 FROM input WHERE status = 'firing' AND alertname IN ('Watchdog', "
+	"'DeadMansSwitch')) THEN now() ELSE watchdog_at END WHERE cluster_id = $1::uuid) "
 	"SELECT id, fingerprint, status, alertname, severity FROM changed ORDER BY id",
 	2 };
 

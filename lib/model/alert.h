@@ -45,7 +45,8 @@ struct alert_change {
 
 /* alert_ingest stores b for cluster_id in one statement, so that it lands whole or not at all: new
  * alerts are inserted, known ones updated when their state, end, annotations or link changed, and
- * each change of state gets its alert_events row. A firing copy of an alert already resolved (a
+ * each change of state gets its alert_events row. The cluster's last delivery is noted, and the
+ * last delivery of its always-firing Watchdog (or DeadMansSwitch), the dead-man's switch. A firing copy of an alert already resolved (a
  * late redelivery) changes nothing. *changes lists the alerts whose state changed, *n their count.
  * ERR_DB when PostgreSQL is unavailable or the outcome is unknown (the sender retries; a retry of a
  * payload that did land changes nothing). */

@@ -319,3 +319,72 @@ alert_elsewhere(struct db *db, struct arena *a, const struct alert *al, struct a
 	*out = load_rows(a, res, *n);
 	return ERR_OK;
 }
+
+static const struct db_stmt st_pipelines = { "alert_pipelines",
+	"SELECT * FROM (SELECT c.name, c.id, to_char(t.last_delivery_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+	"to_char(t.watchdog_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), CASE "
+	"WHEN t.watchdog_at IS NOT NULL AND t.watchdog_at < now() - make_interval(secs => $1::int) THEN "
+	"'broken' "
+	"WHEN t.watchdog_at IS NOT NULL THEN 'ok' WHEN t.last_delivery_at IS NOT NULL THEN 'no-watchdog' "
+	"ELSE 'waiting' END AS state FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id) p "
+	"ORDER BY state = 'broken' DESC, name",
+	1 };
+
+static const struct db_stmt st_firing = { "alert_firing_by_cluster",
+	"SELECT c.name, c.id, count(*) FILTER (WHERE a.severity = 'critical'), count(*) FILTER (WHERE "
+	"a.severity = 'warning'), count(*) FILTER (WHERE a.severity NOT IN ('critical', 'warning')) "
+	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE a.status = 'firing' "
+	"GROUP BY c.name, c.id ORDER BY 3 DESC, 4 DESC, 5 DESC, c.name",
+	0 };
+
+enum err
+alert_pipelines(struct db *db, struct arena *a, int stale_seconds, struct alert_pipeline **out, int *n)
+{
+	const char *p[1] = { arena_printf(a, "%d", stale_seconds) };
+	struct dbres *res;
+	enum err e;
+
+	*out = NULL;
+	*n = 0;
+	if ((e = db_exec(db, &st_pipelines, p, a, &res)) != ERR_OK)
+		return e;
+	*n = dbres_rows(res);
+	*out = arena_alloc(a, sizeof(**out) * (size_t)(*n + 1));
+	for (int i = 0; i < *n; i++) {
+		(*out)[i].cluster = dbres_get(res, i, 0);
+		(*out)[i].cluster_id = dbres_get(res, i, 1);
+		(*out)[i].last_delivery_at = dbres_get(res, i, 2);
+		(*out)[i].watchdog_at = dbres_get(res, i, 3);
+		(*out)[i].state = dbres_get(res, i, 4);
+	}
+	return ERR_OK;
+}
+
+enum err
+alert_firing_by_cluster(
+    struct db *db, struct arena *a, struct alert_firing **out, int *n, struct alert_firing *total)
+{
+	struct dbres *res;
+	enum err e;
+
+	*out = NULL;
+	*n = 0;
+	memset(total, 0, sizeof(*total));
+	if ((e = db_exec(db, &st_firing, NULL, a, &res)) != ERR_OK)
+		return e;
+	*n = dbres_rows(res);
+	*out = arena_alloc(a, sizeof(**out) * (size_t)(*n + 1));
+	for (int i = 0; i < *n; i++) {
+		struct alert_firing *f = &(*out)[i];
+
+		f->cluster = dbres_get(res, i, 0);
+		f->cluster_id = dbres_get(res, i, 1);
+		f->critical = atol(dbres_get(res, i, 2));
+		f->warning = atol(dbres_get(res, i, 3));
+		f->other = atol(dbres_get(res, i, 4));
+		total->critical += f->critical;
+		total->warning += f->warning;
+		total->other += f->other;
+	}
+	return ERR_OK;
+}

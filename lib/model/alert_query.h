@@ -86,4 +86,28 @@ enum err alert_timeline(
  * other clusters (at most 50; arena memory). */
 enum err alert_elsewhere(struct db *db, struct arena *a, const struct alert *al, struct alert **out, int *n);
 
+/* The state of a cluster's alert pipeline, from what its Alertmanager delivered. */
+struct alert_pipeline {
+	const char *cluster, *cluster_id;
+	const char *last_delivery_at, *watchdog_at; /* RFC 3339, or NULL: never */
+	const char *state; /* "ok", "broken" (the Watchdog stopped arriving), "no-watchdog" (delivers,
+			    * but no Watchdog yet), "waiting" (nothing delivered yet) */
+};
+
+/* alert_pipelines returns the pipeline of every cluster that has an ingest token, broken first,
+ * judging a Watchdog older than stale_seconds broken (arena memory). */
+enum err alert_pipelines(
+    struct db *db, struct arena *a, int stale_seconds, struct alert_pipeline **out, int *n);
+
+/* Firing alerts of one cluster by severity. */
+struct alert_firing {
+	const char *cluster, *cluster_id;
+	long critical, warning, other;
+};
+
+/* alert_firing_by_cluster returns the clusters with firing alerts, most critical first (arena
+ * memory), and the fleet's totals in *total (critical, warning, other). */
+enum err alert_firing_by_cluster(
+    struct db *db, struct arena *a, struct alert_firing **out, int *n, struct alert_firing *total);
+
 #endif

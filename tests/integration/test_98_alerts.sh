@@ -283,3 +283,22 @@ get "/api/v1/alerts/export?format=xml"
 assert_status 400 "another format: 400"
 AUTH=session get "/alerts?cluster=am-east&group=cluster"
 assert_body_has 'href="/api/v1/alerts/export?cluster=am-east&amp;format=csv"' "the page links the export of its own view"
+
+section "the dashboard: firing alerts and the dead-man's switch"
+AUTH=session get /
+assert_status 200 "the dashboard answers"
+crit=$(sql "SELECT count(*) FROM alerts WHERE status = 'firing' AND severity = 'critical'")
+assert_body_has "href=\"/alerts?severity=critical\" data-live-key=\"critical\"><span class=\"tile-value\">$crit</span>" \
+	"it counts the fleet's firing critical alerts ($crit)"
+assert_body_has 'href="/alerts?cluster=am-east">am-east</a>' "and lists the clusters they fire on"
+jq '.alerts = [.alerts[0] | .labels = {"alertname": "Watchdog", "severity": "none"} | del(.fingerprint) | .startsAt = "2026-05-21T00:00:00Z"]' \
+	"$FIRING" >"$SCRATCH/watchdog.json"
+hook am-east "$TOKEN" "$SCRATCH/watchdog.json"
+assert_eq "$(sql "SELECT count(*) FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id WHERE c.name = 'am-east' AND t.watchdog_at > now() - interval '1 minute' AND t.last_delivery_at > now() - interval '1 minute'")" 1 \
+	"a delivery with the Watchdog is noted"
+AUTH=session get /
+assert_body_lacks 'am-east</a>: <strong>broken' "while it arrives, the pipeline is not broken"
+sql "UPDATE cluster_ingest_tokens SET watchdog_at = now() - interval '1 hour' FROM clusters c WHERE c.id = cluster_id AND c.name = 'am-east'" >/dev/null
+redis-cli -s "$STACK_DIR/redis/redis.sock" INCR aiops:ver:alerts >/dev/null
+AUTH=session get /
+assert_body_has 'am-east</a>: <strong>broken</strong>' "a Watchdog that stopped arriving marks the pipeline broken on the dashboard"
