@@ -30,25 +30,33 @@ int res_apidoc_page(struct req *r);
 /* res_home.c: the fleet dashboard. */
 int res_home(struct req *r);
 
-/* res_clusters.c: the cluster registry as pages and JSON. */
-int res_clusters_page(struct req *r);
-int res_clusters_show(struct req *r);
-int res_clusters_new(struct req *r);
-int res_clusters_edit(struct req *r);
-int res_clusters_create_form(struct req *r);
-int res_clusters_update_form(struct req *r);
-int res_clusters_delete_form(struct req *r);
+/* res_clusters.c: the cluster register as JSON. */
 int res_clusters_list(struct req *r);
 int res_clusters_get(struct req *r);
 int res_clusters_create(struct req *r);
 int res_clusters_replace(struct req *r);
 int res_clusters_patch(struct req *r);
 int res_clusters_delete(struct req *r);
-int res_fleet_summary(struct req *r);
-int res_clusters_credentials_get(struct req *r);
 int res_clusters_health(struct req *r);
+
+/* res_clusters_page.c: the list and a cluster's page. */
+int res_clusters_page(struct req *r);
+int res_clusters_show(struct req *r);
+
+/* res_clusters_form.c: adding, editing and deleting through forms. */
+int res_clusters_new(struct req *r);
+int res_clusters_edit(struct req *r);
+int res_clusters_create_form(struct req *r);
+int res_clusters_update_form(struct req *r);
+int res_clusters_delete_form(struct req *r);
+
+/* res_clusters_cred.c: a cluster's credentials. */
+int res_clusters_credentials_get(struct req *r);
 int res_clusters_credentials_put(struct req *r);
 int res_clusters_credentials_form(struct req *r);
+
+/* res_fleet.c: the fleet summary. */
+int res_fleet_summary(struct req *r);
 
 /* res_auth.c: logging in and out, who am I, and nginx's auth_request. res_auth_session_ended is
  * the dispatcher's answer to a form sent without a live session: the login page, saying why and

@@ -44,7 +44,7 @@
  * with the reasons of the table (.why, .missing, .check's result) or a generic one built from the
  * row. Nothing here knows HTTP or HTML: forms are read through a getter, output goes through jw
  * and tpl rows. Every function walks the table once; no allocation but the arena's and jansson's
- * where a map is parsed.
+ * where a map is parsed (field_write_row keeps the maps it parses for the life of the process).
  */
 
 #include <stdbool.h>
@@ -148,8 +148,9 @@ json_t *field_json(const struct field *t, const void *rec);
 
 /* field_write_row sets rec's fields flagged where (FIELD_LIST or FIELD_DETAIL) as children of
  * row: text as it is, a bool "1" or "0", an int in decimal unless null, a map as a child node
- * name with rows of k and v (parsed with jansson; arena memory), a URL also as .link when it is
- * http or https. Values are borrowed from rec and must live as long as the row. */
+ * name with rows of k and v (parsed with jansson once per process and kept, up to a bound, so the
+ * same labels on every list page cost a lookup; else arena memory), a URL also as .link when it
+ * is http or https. Values are borrowed from rec and must live as long as the row. */
 void field_write_row(
     const struct field *t, const void *rec, unsigned where, struct tpl_row *row, struct arena *a);
 

@@ -312,7 +312,7 @@ waiting() {
 }
 check "the audit log is locked" wait_for 10 locked
 (
-	json POST /api/v1/clusters "$(cluster_body tx-cut lab k3s)"
+	json POST /api/v1/clusters "$(cluster_body api-audit-cut lab k3s)"
 	echo "$STATUS" >"$SCRATCH/cut.status"
 ) &
 poster=$!
@@ -325,13 +325,13 @@ sql "SELECT pg_terminate_backend(l.pid) FROM pg_locks l JOIN pg_class c ON c.oid
 wait "$locker" 2>/dev/null
 STATUS=$(cat "$SCRATCH/cut.status")
 assert_error 503 unavailable "a create whose connection is lost while it writes its audit row answers 503"
-assert_eq "$(sql "SELECT count(*) FROM clusters WHERE name = 'tx-cut'")" 0 "and no cluster row is left behind"
-assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut'")" 0 "nor an audit row"
-json POST /api/v1/clusters "$(cluster_body tx-cut lab k3s)"
+assert_eq "$(sql "SELECT count(*) FROM clusters WHERE name = 'api-audit-cut'")" 0 "and no cluster row is left behind"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:api-audit-cut'")" 0 "nor an audit row"
+json POST /api/v1/clusters "$(cluster_body api-audit-cut lab k3s)"
 assert_status 201 "the same create succeeds once the database answers"
-assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut' AND action = 'cluster.create'")" 1 \
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:api-audit-cut' AND action = 'cluster.create'")" 1 \
 	"with its audit row"
 req DELETE "/api/v1/clusters/$(jb .id)"
 assert_status 204 "and it is deleted again"
-assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:tx-cut' AND action = 'cluster.delete'")" 1 \
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:api-audit-cut' AND action = 'cluster.delete'")" 1 \
 	"the delete has its audit row too"
