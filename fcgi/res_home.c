@@ -72,7 +72,8 @@ home_alerts(struct req *r)
 		tpl_row_set(row, "watchdog_at", p[i].watchdog_at);
 		tpl_row_set(row, "last_delivery_at", p[i].last_delivery_at);
 	}
-	tpl_set_int(t, "Pipelines.count", np);
+	/* Beside the rows, not below them: a child of Pipelines would be one more pipeline. */
+	tpl_set_int(t, "Pipelines_count", np);
 	return ERR_OK;
 }
 
