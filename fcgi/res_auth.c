@@ -48,13 +48,17 @@ keep_field(const char *k)
 	return *k != '\0' && strncmp(k, KEEP_PREFIX, strlen(KEEP_PREFIX)) != 0;
 }
 
-/* form_route says whether path is where one of our HTML forms posts to. */
+/* form_route says whether path is where one of our HTML forms posts to (and holds no control
+ * character, so it can be kept on a line of its own). */
 static bool
 form_route(const char *path)
 {
 	size_t n;
 	const struct route *t = route_table(&n);
 
+	for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++)
+		if (*p < ' ' || *p == 0x7F)
+			return false;
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(t[i].method, "POST") == 0 && (t[i].flags & RF_BODY_FORM) &&
 		    (t[i].flags & RF_HTML) && !(t[i].flags & RF_LOGIN_CSRF) &&

@@ -11,7 +11,6 @@
 #include "jw.h"
 #include "req.h"
 #include "res.h"
-#include "text.h"
 #include "tpl.h"
 #include "user.h"
 
