@@ -202,7 +202,9 @@ while read -r method pattern role flags; do
 			if [ "$who" = anon ]; then
 				# A page redirects to the login page; a form is answered with it (401), keeping
 				# what was typed (test_94).
-				case $method/$flags in POST/html*form*) want=401 ;; */html*) want=303 ;; *) want=401 ;; esac
+				# (Logging out without a session is done at once: a redirect.)
+				case $method$pattern/$flags in POST/logout/*) want=303 ;; POST*/html*form*) want=401 ;;
+				*/html*) want=303 ;; *) want=401 ;; esac
 			else
 				want=403
 			fi
