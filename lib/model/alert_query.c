@@ -333,8 +333,8 @@ static const struct db_stmt st_pipelines = { "alert_pipelines",
 static const struct db_stmt st_firing = { "alert_firing_by_cluster",
 	"SELECT c.name, c.id, count(*) FILTER (WHERE a.severity = 'critical'), count(*) FILTER (WHERE "
 	"a.severity = 'warning'), count(*) FILTER (WHERE a.severity NOT IN ('critical', 'warning')) "
-	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE a.status = 'firing' "
-	"GROUP BY c.name, c.id ORDER BY 3 DESC, 4 DESC, 5 DESC, c.name",
+	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE a.status = 'firing' AND a.alertname "
+	"NOT IN ('Watchdog', 'DeadMansSwitch') GROUP BY c.name, c.id ORDER BY 3 DESC, 4 DESC, 5 DESC, c.name",
 	0 };
 
 enum err

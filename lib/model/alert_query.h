@@ -106,7 +106,8 @@ struct alert_firing {
 };
 
 /* alert_firing_by_cluster returns the clusters with firing alerts, most critical first (arena
- * memory), and the fleet's totals in *total (critical, warning, other). */
+ * memory), and the fleet's totals in *total (critical, warning, other). The always-firing Watchdog
+ * is no problem and is not counted. */
 enum err alert_firing_by_cluster(
     struct db *db, struct arena *a, struct alert_firing **out, int *n, struct alert_firing *total);
 
