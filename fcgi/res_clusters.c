@@ -241,12 +241,18 @@ save_failed(struct req *r, enum err e, const char *name)
 		return req_fail(r, 404, "no cluster has this id");
 	if (e == ERR_INPUT)
 		return req_fail(r, 422, "PostgreSQL refused a value; check the fields");
+	if (e == ERR_IO)
+		return req_fail(r, 503,
+		    "the cluster was not added: its credentials cannot be stored, the key file could not be "
+		    "read (see the log)");
 	return req_fail_err(r, e, "save cluster");
 }
 
-/* json_save validates in and creates (id NULL) or updates the cluster, answering JSON. */
+/* json_save validates in and creates (id NULL, with creds when not NULL) or updates the cluster,
+ * answering JSON. */
 static int
-json_save(struct req *r, const char *id, struct cluster_in *in, json_t *errors)
+json_save(
+    struct req *r, const char *id, struct cluster_in *in, const struct cred_change *creds, json_t *errors)
 {
 	struct cluster *c;
 	const char *k;
@@ -258,7 +264,7 @@ json_save(struct req *r, const char *id, struct cluster_in *in, json_t *errors)
 			req_fail_field(r, k, json_string_value(v));
 		return 422;
 	}
-	if ((e = res_clusters_save(r, id, in, NULL, &c)) != ERR_OK)
+	if ((e = res_clusters_save(r, id, in, creds, &c)) != ERR_OK)
 		return save_failed(r, e, in->name);
 	if (id == NULL)
 		req_header_out(r, "Location", arena_printf(r->a, "/api/v1/clusters/%s", c->id));
@@ -269,11 +275,24 @@ int
 res_clusters_create(struct req *r)
 {
 	json_t *errors = json_own(r->a, json_object());
+	json_t *given = json_object_get(r->json, "credentials");
+	struct cred_change creds = { 0 };
 	struct cluster_in in;
+	const char *bad, *why;
 
+	/* The credentials a new cluster is given are not among its fields: taken out first. */
+	if (given != NULL) {
+		json_own(r->a, json_incref(given));
+		json_object_del(r->json, "credentials");
+		if ((bad = res_clusters_cred_from_json(given, &creds, &why)) != NULL ||
+		    (bad = res_clusters_cred_check(&creds, &why)) != NULL)
+			field_error(errors, "credentials", arena_printf(r->a, "%s: %s", bad, why));
+		for (int k = 0; k < CREDENTIAL__MAX; k++)
+			creds.touch[k] = creds.touch[k] && creds.want[k] != NULL; /* nothing to remove yet */
+	}
 	cluster_in_init(&in);
 	cluster_in_from_json(&in, r->json, errors);
-	return json_save(r, NULL, &in, errors);
+	return json_save(r, NULL, &in, given != NULL ? &creds : NULL, errors);
 }
 
 int
@@ -284,7 +303,7 @@ res_clusters_replace(struct req *r)
 
 	cluster_in_init(&in);
 	cluster_in_from_json(&in, r->json, errors);
-	return json_save(r, kv_get(&r->params, "id"), &in, errors);
+	return json_save(r, kv_get(&r->params, "id"), &in, NULL, errors);
 }
 
 int
@@ -299,7 +318,7 @@ res_clusters_patch(struct req *r)
 		return st;
 	cluster_in_from_cluster(&in, c, r->a);
 	cluster_in_from_json(&in, r->json, errors);
-	return json_save(r, c->id, &in, errors);
+	return json_save(r, c->id, &in, NULL, errors);
 }
 
 int

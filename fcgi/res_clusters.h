@@ -62,6 +62,11 @@ const char *res_clusters_cred_check(const struct cred_change *ch, const char **w
  * value). ERR_IO when the key file cannot be read (logged). */
 enum err res_clusters_cred_store(struct req *r, const struct cluster *c, const struct cred_change *ch);
 
+/* res_clusters_cred_from_json reads an object of kind names to values (a string sets it, null
+ * removes it) into ch; returns NULL, or the member at fault with *why the reason. Values are
+ * borrowed from j. */
+const char *res_clusters_cred_from_json(json_t *j, struct cred_change *ch, const char **why);
+
 /* res_clusters_cred_from_form reads the credential fields of a form: a new value replaces a kind,
  * the box "remove_<kind>" removes it, an empty field keeps it. */
 void res_clusters_cred_from_form(struct req *r, struct cred_change *ch);

@@ -178,32 +178,51 @@ apply(struct req *r, const struct cluster *c, const struct cred_change *ch)
 	return 0;
 }
 
-int
-res_clusters_credentials_put(struct req *r)
+const char *
+res_clusters_cred_from_json(json_t *j, struct cred_change *ch, const char **why)
 {
-	struct cred_change ch = { 0 };
-	struct cluster *c;
 	const char *k;
 	json_t *v;
-	int st;
 
-	if (!json_is_object(r->json))
-		return req_fail(r, 400, "send an object of credential kinds to values (null removes one)");
-	json_object_foreach (r->json, k, v) {
+	memset(ch, 0, sizeof(*ch));
+	if (!json_is_object(j)) {
+		*why = "send an object of credential kinds to values (null removes one)";
+		return "credentials";
+	}
+	json_object_foreach (j, k, v) {
 		int kind = -1;
 
 		for (int i = 0; i < CREDENTIAL__MAX; i++)
 			if (strcmp(k, credential_kind_name((enum credential_kind)i)) == 0)
 				kind = i;
-		if (kind < 0)
-			return req_fail_field(r, k,
-			    "not a credential kind: api_token, prometheus_token, "
-			    "alertmanager_token, basic_auth or ca_bundle");
-		if (!json_is_string(v) && !json_is_null(v))
-			return req_fail_field(r, k, "a string, or null to remove it");
-		ch.touch[kind] = true;
-		ch.want[kind] = json_string_value(v);
+		if (kind < 0) {
+			*why = "not a credential kind: api_token, prometheus_token, alertmanager_token, "
+			       "basic_auth "
+			       "or ca_bundle";
+			return k;
+		}
+		if (!json_is_string(v) && !json_is_null(v)) {
+			*why = "a string, or null to remove it";
+			return k;
+		}
+		ch->touch[kind] = true;
+		ch->want[kind] = json_string_value(v);
 	}
+	return NULL;
+}
+
+int
+res_clusters_credentials_put(struct req *r)
+{
+	struct cred_change ch;
+	const char *bad, *why;
+	struct cluster *c;
+	int st;
+
+	if (!json_is_object(r->json))
+		return req_fail(r, 400, "send an object of credential kinds to values (null removes one)");
+	if ((bad = res_clusters_cred_from_json(r->json, &ch, &why)) != NULL)
+		return req_fail_field(r, bad, why);
 	if ((st = res_clusters_load(r, &c)) != 0)
 		return st;
 	if ((st = apply(r, c, &ch)) != 0)

@@ -335,3 +335,22 @@ req DELETE "/api/v1/clusters/$(jb .id)"
 assert_status 204 "and it is deleted again"
 assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:api-audit-cut' AND action = 'cluster.delete'")" 1 \
 	"the delete has its audit row too"
+
+section "credentials given with a new cluster"
+json POST /api/v1/clusters "$(cluster_body api-with-creds lab k3s '{credentials: {api_token: "tok-1", ca_bundle: null}}')"
+assert_status 201 "a cluster can be created with its credentials"
+assert_json 'has("credentials") | not' "the answer never carries them"
+cid=$(jb .id)
+get "/api/v1/clusters/$cid/credentials"
+assert_json '.api_token == true and .ca_bundle == false and .basic_auth == false' "the given credential is stored"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE target = 'cluster:api-with-creds'
+	AND action IN ('cluster.create', 'cluster.credentials')")" 2 "the cluster and its credentials are audited"
+for bad in '{api_token: 5}' '{nope: "x"}' '"tok"' '{basic_auth: "no colon"}'; do
+	json POST /api/v1/clusters "$(cluster_body api-bad-creds lab k3s "{credentials: $bad}")"
+	assert_error 422 invalid "credentials $bad are refused with 422"
+	assert_json '.error.fields | has("credentials")' "naming the credentials ($bad)"
+done
+get '/api/v1/clusters?q=api-bad-creds'
+assert_json '.items | length == 0' "a refused credential stores no cluster"
+req DELETE "/api/v1/clusters/$cid"
+assert_status 204 "the cluster with credentials is deleted"
