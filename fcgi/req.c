@@ -189,23 +189,6 @@ req_jw_end(struct req *r)
 	return r->status;
 }
 
-int
-req_json(struct req *r, int status, json_t *j)
-{
-	r->status = status;
-	r->ctype = "application/json";
-	r->body.len = 0;
-	if (json_append(&r->body, j) != ERR_OK) {
-		json_decref(j);
-		r->body.len = 0;
-		return req_fail(r, 500, "internal error");
-	}
-	buf_addc(&r->body, '\n');
-	json_decref(j);
-	r->body_set = true;
-	return status;
-}
-
 void
 req_jw_begin(struct req *r, struct jw *w)
 {
@@ -388,12 +371,31 @@ render_error(struct req *r)
 							   : "something went wrong on our side";
 
 	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
-		json_t *e = json_pack("{s:s, s:s, s:s}", "code", status_code_name(status), "message", msg,
-		    "request_id", r->request_id);
+		struct jw *w = req_jw(r, status);
+		const char *k;
+		json_t *v;
 
-		if (r->error_fields != NULL)
-			json_object_set(e, "fields", r->error_fields);
-		req_json(r, status, json_pack("{s:o}", "error", e));
+		jw_object(w);
+		JW_KEY(w, "error");
+		jw_object(w);
+		JW_KEY(w, "code");
+		jw_string(w, status_code_name(status));
+		JW_KEY(w, "message");
+		jw_string(w, msg);
+		JW_KEY(w, "request_id");
+		jw_string(w, r->request_id);
+		if (r->error_fields != NULL) {
+			JW_KEY(w, "fields");
+			jw_object(w);
+			json_object_foreach (r->error_fields, k, v) {
+				jw_key(w, k);
+				jw_string(w, json_string_value(v));
+			}
+			jw_end_object(w);
+		}
+		jw_end_object(w);
+		jw_end_object(w);
+		req_jw_end(r);
 		return;
 	}
 	tpl_reset(r->w->tpl);

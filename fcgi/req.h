@@ -86,9 +86,6 @@ int req_fail_err(struct req *r, enum err e, const char *what);
 struct jw *req_jw(struct req *r, int status);
 int req_jw_end(struct req *r);
 
-/* req_json makes j (reference stolen) the body with status; returns status. */
-int req_json(struct req *r, int status, json_t *j);
-
 /* req_jw_begin empties the body and starts w writing into it; the handler writes one JSON value
  * and answers with req_jw_done, which ends the body and returns status. */
 void req_jw_begin(struct req *r, struct jw *w);

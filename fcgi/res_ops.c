@@ -9,6 +9,7 @@
 #include "collector.h"
 #include "db.h"
 #include "json.h"
+#include "jw.h"
 #include "metrics.h"
 #include "rds.h"
 #include "req.h"
@@ -17,24 +18,40 @@
 int
 res_ops_health(struct req *r)
 {
-	return req_json(r, 200, json_pack("{s:s}", "status", "ok"));
+	struct jw *w = req_jw(r, 200);
+
+	jw_object(w);
+	JW_KEY(w, "status");
+	jw_string(w, "ok");
+	jw_end_object(w);
+	return req_jw_end(r);
 }
 
 int
 res_ops_ready(struct req *r)
 {
 	enum err dbe = db_ping(r->w->db), rde = rds_ping(r->w->rds);
-	json_t *down = json_array();
-	int ok = dbe == ERR_OK && rde == ERR_OK;
+	struct jw *w = req_jw(r, dbe == ERR_OK && rde == ERR_OK ? 200 : 503);
 
+	jw_object(w);
+	JW_KEY(w, "status");
+	jw_string(w, r->status == 200 ? "ready" : "not ready");
+	JW_KEY(w, "checks");
+	jw_object(w);
+	JW_KEY(w, "postgresql");
+	jw_string(w, dbe == ERR_OK ? "ok" : "unreachable");
+	JW_KEY(w, "redis");
+	jw_string(w, rde == ERR_OK ? "ok" : "unreachable");
+	jw_end_object(w);
+	JW_KEY(w, "down");
+	jw_array(w);
 	if (dbe != ERR_OK)
-		json_array_append_new(down, json_string("postgresql"));
+		jw_string(w, "postgresql");
 	if (rde != ERR_OK)
-		json_array_append_new(down, json_string("redis"));
-	return req_json(r, ok ? 200 : 503,
-	    json_pack("{s:s, s:{s:s, s:s}, s:o}", "status", ok ? "ready" : "not ready", "checks",
-		"postgresql", dbe == ERR_OK ? "ok" : "unreachable", "redis",
-		rde == ERR_OK ? "ok" : "unreachable", "down", down));
+		jw_string(w, "redis");
+	jw_end_array(w);
+	jw_end_object(w);
+	return req_jw_end(r);
 }
 
 /* label_value appends s as a Prometheus label value: backslash, quote and newline escaped. */
