@@ -339,6 +339,22 @@ reap(struct child *c, int n, int generation, int listen_fd, int stopping)
 	}
 }
 
+/* route_labels makes the metrics label set of each route row, for the life of the process. */
+static const char *const *
+route_labels(size_t n)
+{
+	const struct route *t = route_table(&n);
+	char **labels = xcalloc(n + 1, sizeof(*labels));
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(t[i].pattern) + strlen(t[i].method) + 32;
+
+		labels[i] = xmalloc(len);
+		snprintf(labels[i], len, "route=\"%s\",method=\"%s\"", t[i].pattern, t[i].method);
+	}
+	return (const char *const *)labels;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -382,7 +398,7 @@ main(int argc, char **argv)
 		log_error(NULL, "cannot map shared memory for the data version");
 		return 1;
 	}
-	if (metrics_init(nroutes) != 0) {
+	if (metrics_init(nroutes, route_labels(nroutes)) != 0) {
 		log_error(NULL, "cannot map shared memory for metrics");
 		return 1;
 	}

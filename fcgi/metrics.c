@@ -7,7 +7,6 @@
 
 #include "buf.h"
 #include "metrics.h"
-#include "route.h"
 
 static const int statuses[] = { 200, 201, 204, 303, 304, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429,
 	500, 502, 503, 0 };
@@ -33,14 +32,16 @@ struct shm {
 
 static struct shm *shm;
 static size_t nroutes;
+static const char *const *route_labels;
 
 int
-metrics_init(size_t n)
+metrics_init(size_t n, const char *const *labels)
 {
 	size_t size = sizeof(struct shm) + (n + 1) * sizeof(struct route_stats);
 	void *p;
 
 	nroutes = n;
+	route_labels = labels;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return -1;
@@ -97,13 +98,10 @@ metrics_set_workers(long n)
 static void
 route_label(struct buf *out, size_t i)
 {
-	size_t n;
-	const struct route *t = route_table(&n);
-
-	if (i >= n || i == nroutes)
+	if (i >= nroutes || route_labels == NULL)
 		buf_adds(out, "route=\"unmatched\",method=\"\"");
 	else
-		buf_printf(out, "route=\"%s\",method=\"%s\"", t[i].pattern, t[i].method);
+		buf_adds(out, route_labels[i]);
 }
 
 void

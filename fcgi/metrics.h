@@ -6,9 +6,10 @@
 
 struct buf;
 
-/* metrics_init maps the shared counters; call once in the master before forking. Returns -1 if
- * the mapping fails. */
-int metrics_init(size_t nroutes);
+/* metrics_init maps the shared counters for nroutes route rows, row i labelled labels[i] (the
+ * label set of its samples, such as route="/x",method="GET"; kept, not copied: it must live as long
+ * as the process); call once in the master before forking. Returns -1 if the mapping fails. */
+int metrics_init(size_t nroutes, const char *const *labels);
 
 /* metrics_request counts one request of route row idx (-1: no route) with its status and time. */
 void metrics_request(int idx, int status, double seconds);
