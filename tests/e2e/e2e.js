@@ -158,7 +158,7 @@ step("the dashboard renders in the OS theme with its script and style", async ()
 	assert.equal(await page.getAttribute("html", "data-theme"), "light");
 	// The style sheet applied: the top bar is sticky and the tiles are a grid.
 	assert.equal(await page.locator(".topbar").evaluate((e) => getComputedStyle(e).position), "sticky");
-	assert.equal(await page.locator(".tiles").evaluate((e) => getComputedStyle(e).display), "grid");
+	assert.equal(await page.locator("section.tiles").evaluate((e) => getComputedStyle(e).display), "grid");
 	await shot("01-home-empty");
 });
 
