@@ -153,8 +153,14 @@ res_clusters_save(struct req *r, const char *id, const struct cluster_in *in, co
 		d = json_own(r->a, json_pack("{s:s}", "id", (*out)->id));
 		e = res_clusters_audit(r, id == NULL ? "cluster.create" : "cluster.update", *out, d);
 	}
-	if (e == ERR_OK && creds != NULL)
-		e = res_clusters_cred_store(r, *out, creds);
+	if (e == ERR_OK && creds != NULL) {
+		struct cred_change ch = *creds;
+
+		/* A new cluster has nothing to remove: only what is set counts. */
+		for (int k = 0; id == NULL && k < CREDENTIAL__MAX; k++)
+			ch.touch[k] = ch.touch[k] && ch.want[k] != NULL;
+		e = res_clusters_cred_store(r, *out, &ch);
+	}
 	if ((e = finish(r, e, "save cluster")) != ERR_OK)
 		return e;
 	announce(r, id == NULL ? EVENT_CLUSTER_REGISTERED : EVENT_CLUSTER_UPDATED, *out);
@@ -287,8 +293,6 @@ res_clusters_create(struct req *r)
 		if ((bad = res_clusters_cred_from_json(given, &creds, &why)) != NULL ||
 		    (bad = res_clusters_cred_check(&creds, &why)) != NULL)
 			field_error(errors, "credentials", arena_printf(r->a, "%s: %s", bad, why));
-		for (int k = 0; k < CREDENTIAL__MAX; k++)
-			creds.touch[k] = creds.touch[k] && creds.want[k] != NULL; /* nothing to remove yet */
 	}
 	cluster_in_init(&in);
 	cluster_in_from_json(&in, r->json, errors);

@@ -34,11 +34,11 @@ int res_clusters_filter(struct req *r, struct cluster_filter *f);
 int res_clusters_list_failed(struct req *r, enum err e);
 
 /* res_clusters_save creates (id NULL) or updates the cluster from a validated in, stores creds
- * (NULL: none) and appends the audit rows, all in one transaction: a change that cannot be
- * audited does not happen. On ERR_OK *out is the stored cluster, the cluster data version has
- * moved on and the browsers are told. Errors: ERR_CONFLICT (name taken), ERR_NOTFOUND, ERR_INPUT
- * (PostgreSQL refused a value), ERR_DB (nothing was changed), ERR_IO when creds are given and the
- * key file cannot be read (logged). */
+ * (NULL: none; a new cluster ignores removals) and appends the audit rows, all in one
+ * transaction: a change that cannot be audited does not happen. On ERR_OK *out is the stored
+ * cluster, the cluster data version has moved on and the browsers are told. Errors: ERR_CONFLICT
+ * (name taken), ERR_NOTFOUND, ERR_INPUT (PostgreSQL refused a value), ERR_DB (nothing was
+ * changed), ERR_IO when creds are given and the key file cannot be read (logged). */
 enum err res_clusters_save(struct req *r, const char *id, const struct cluster_in *in,
     const struct cred_change *creds, struct cluster **out);
 
