@@ -16,7 +16,22 @@ struct collect {
 	long events_dropped;
 };
 
+struct cluster;
+
+/* collect_url joins base (which may end with a slash, or carry a path prefix) and path; arena
+ * memory. */
+const char *collect_url(struct arena *a, const char *base, const char *path);
+
+/* collect_secrets opens c's credentials into secrets (CREDENTIAL__MAX slots, arena memory; the
+ * caller wipes them with credential_wipe as soon as its requests are done). One that cannot be
+ * opened is logged, never its value, and left out. */
+void collect_secrets(struct collect *co, const struct cluster *c, char **secrets);
+
 /* collect_health runs one health pass; returns the exit status. */
 int collect_health(struct collect *co);
+
+/* collect_alerts compares every cluster's alerts with its Alertmanager's own list; returns the
+ * exit status. */
+int collect_alerts(struct collect *co);
 
 #endif

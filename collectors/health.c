@@ -50,38 +50,6 @@ target_done(struct http_req *h, void *arg)
 		credential_wipe(t->secrets);
 }
 
-/* join_url appends path to base (which may end with a slash, or carry a path prefix). */
-static const char *
-join_url(struct arena *a, const char *base, const char *path)
-{
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return arena_printf(a, "%.*s%s", (int)n, base, path);
-}
-
-/* load_secrets opens the cluster's credentials; a credential that cannot be opened is logged and
- * left out (the check then shows what the server says without it). */
-static void
-load_secrets(struct collect *co, struct target *t)
-{
-	bool unopened[CREDENTIAL__MAX];
-
-	if (credential_open_all(co->db, co->a, co->key, t->c->id, t->secrets, unopened) != ERR_OK)
-		return;
-	for (int k = 0; k < CREDENTIAL__MAX; k++) {
-		if (!unopened[k])
-			continue;
-		if (co->key == NULL)
-			log_warn(NULL, "cluster %s has a %s but the key file could not be read", t->c->name,
-			    credential_kind_name((enum credential_kind)k));
-		else
-			log_warn(NULL, "cluster %s: its %s does not open with the key file", t->c->name,
-			    credential_kind_name((enum credential_kind)k));
-	}
-}
-
 static void
 add_check(struct collect *co, struct target *t, enum check k, const char *base, const char *path,
     const char *bearer)
@@ -90,7 +58,7 @@ add_check(struct collect *co, struct target *t, enum check k, const char *base, 
 
 	if (base == NULL || *base == '\0')
 		return;
-	url = join_url(co->a, base, path);
+	url = collect_url(co->a, base, path);
 	t->used[k] = true;
 	if ((t->refused[k] = http_url_refused(url)) != NULL)
 		return;
@@ -299,7 +267,7 @@ collect_health(struct collect *co)
 		struct target *t = &ts[i];
 
 		t->c = &items[i];
-		load_secrets(co, t);
+		collect_secrets(co, t->c, t->secrets);
 		add_check(co, t, CHECK_VERSION, t->c->api_url, "/version", t->secrets[CREDENTIAL_API_TOKEN]);
 		add_check(
 		    co, t, CHECK_READYZ, t->c->api_url, "/readyz?verbose", t->secrets[CREDENTIAL_API_TOKEN]);

@@ -31,6 +31,9 @@ static const struct {
 } commands[] = {
 	{ "health", 7462001, collect_health,
 	    "poll every cluster's API server (/version, /readyz), Prometheus and Alertmanager" },
+	{ "alerts", 7462002, collect_alerts,
+	    "compare every cluster's alerts with its Alertmanager's (/api/v2/alerts): add the missing, "
+	    "resolve the gone, record silences and inhibitions" },
 };
 
 static void

@@ -89,7 +89,7 @@ res_alerts_webhook(struct req *r)
 
 /* ---- Reading: the fleet's alerts as JSON and as pages ---- */
 
-static const char *const states[] = { "firing", "acknowledged", "resolved", NULL };
+static const char *const states[] = { "firing", "acknowledged", "silenced", "inhibited", "resolved", NULL };
 static const char *const group_bys[] = { "alertname", "cluster", "severity", NULL };
 
 /* query_values returns every value of the query parameter name, each also split at commas, as a
@@ -152,7 +152,9 @@ read_filter(struct req *r, struct alert_filter *f)
 		for (; *v != NULL; v++)
 			if (!one_of(*v, states))
 				return req_fail(r, 400,
-				    "state is firing, acknowledged or resolved (several may be given)");
+				    "state is firing, acknowledged, silenced, inhibited or resolved (several "
+				    "may "
+				    "be given)");
 	if ((s = kv_get(&r->query, "alertname")) != NULL && *s != '\0')
 		f->alertname = s;
 	if ((s = kv_get(&r->query, "q")) != NULL && *s != '\0')

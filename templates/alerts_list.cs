@@ -6,7 +6,7 @@
 </div>
 <form class="filters" method="get" action="/alerts" role="search">
 <label class="filter-q">Search <input type="search" name="q" value="<?cs var:Filter.q ?>" placeholder="name, summary or description"></label>
-<label>State <select name="state"><option value="firing"<?cs if:Filter.state == "firing" ?> selected<?cs /if ?>>firing</option><option value="acknowledged"<?cs if:Filter.state == "acknowledged" ?> selected<?cs /if ?>>acknowledged</option><option value="resolved"<?cs if:Filter.state == "resolved" ?> selected<?cs /if ?>>resolved</option></select></label>
+<label>State <select name="state"><option value="firing"<?cs if:Filter.state == "firing" ?> selected<?cs /if ?>>firing</option><option value="acknowledged"<?cs if:Filter.state == "acknowledged" ?> selected<?cs /if ?>>acknowledged</option><option value="silenced"<?cs if:Filter.state == "silenced" ?> selected<?cs /if ?>>silenced</option><option value="inhibited"<?cs if:Filter.state == "inhibited" ?> selected<?cs /if ?>>inhibited</option><option value="resolved"<?cs if:Filter.state == "resolved" ?> selected<?cs /if ?>>resolved</option></select></label>
 <label>Cluster <input type="text" name="cluster" value="<?cs var:Filter.cluster ?>" placeholder="name"></label>
 <label>Severity <input type="text" name="severity" value="<?cs var:Filter.severity ?>" placeholder="critical"></label>
 <label>Labels <input type="text" name="match" value="<?cs var:Filter.match ?>" placeholder="team=gpu-infra, job=~node.*"></label>
@@ -26,7 +26,7 @@
 <tbody><?cs each:a = Alerts ?>
 <tr class="row-alert-<?cs var:a.status ?>" data-alert-id="<?cs var:a.id ?>" data-live-key="<?cs var:a.id ?>">
 <td><a href="/alerts/<?cs var:a.id ?>"><?cs var:a.alertname ?></a><?cs if:a.summary ?><div class="sub"><?cs var:a.summary ?></div><?cs /if ?></td>
-<td><span class="badge severity-<?cs var:a.severity ?>"><?cs var:a.severity ?></span><?cs if:a.acked_by ?> <span class="badge acked" title="<?cs var:a.acked_by ?>: <?cs var:a.ack_comment ?>">acked</span><?cs /if ?></td>
+<td><span class="badge severity-<?cs var:a.severity ?>"><?cs var:a.severity ?></span><?cs if:a.acked_by ?> <span class="badge acked" title="<?cs var:a.acked_by ?>: <?cs var:a.ack_comment ?>">acked</span><?cs /if ?><?cs if:a.silenced_by ?> <span class="badge muted-by" title="silenced by <?cs var:a.silenced_by ?>">silenced</span><?cs /if ?><?cs if:a.inhibited_by ?> <span class="badge muted-by" title="inhibited by <?cs var:a.inhibited_by ?>">inhibited</span><?cs /if ?></td>
 <td><a href="/clusters?q=<?cs var:a.cluster ?>"><?cs var:a.cluster ?></a></td>
 <td><?cs if:a.status == "resolved" ?>resolved <time datetime="<?cs var:a.ends_at ?>"><?cs var:a.ends_at ?></time><?cs else ?>firing since <time datetime="<?cs var:a.starts_at ?>"><?cs var:a.starts_at ?></time><?cs /if ?></td>
 <td class="labels"><?cs each:l = a.labels ?><?cs if:l.k != "alertname" && l.k != "severity" ?><span class="chip" title="<?cs var:l.k ?>=<?cs var:l.v ?>"><?cs var:l.k ?>=<?cs var:l.v ?></span><?cs /if ?><?cs /each ?></td>

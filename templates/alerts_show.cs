@@ -27,6 +27,8 @@
 <dt>Started</dt><dd><time datetime="<?cs var:a.starts_at ?>"><?cs var:a.starts_at ?></time></dd>
 <dt>Ended</dt><dd><?cs if:a.ends_at ?><time datetime="<?cs var:a.ends_at ?>"><?cs var:a.ends_at ?></time><?cs else ?>still firing<?cs /if ?></dd>
 <dt>Fired in the last day</dt><dd><?cs var:History.flaps ?> time<?cs if:History.flaps != 1 ?>s<?cs /if ?></dd>
+<?cs if:a.silenced_by ?><dt>Silenced by</dt><dd><code><?cs var:a.silenced_by ?></code> (its Alertmanager's silences)</dd><?cs /if ?>
+<?cs if:a.inhibited_by ?><dt>Inhibited by</dt><dd><code><?cs var:a.inhibited_by ?></code> (alerts that mute it)</dd><?cs /if ?>
 <dt>Fingerprint</dt><dd><code><?cs var:a.fingerprint ?></code></dd>
 <dt>Links</dt><dd><?cs if:Links.runbook ?><a href="<?cs var:Links.runbook ?>" rel="noopener noreferrer">Runbook</a><?cs /if ?><?cs if:a.generator_link ?><?cs if:Links.runbook ?> · <?cs /if ?><a href="<?cs var:a.generator_link ?>" rel="noopener noreferrer">Source query</a><?cs /if ?><?cs if:!Links.runbook && !a.generator_link ?><span class="muted">none</span><?cs /if ?></dd>
 </dl>

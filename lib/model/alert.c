@@ -158,10 +158,153 @@ alert_webhook_parse(struct arena *a, json_t *body, struct alert_batch *out, cons
 	return ERR_OK;
 }
 
+/* names_ok says whether v is absent, null or an array of at most 64 strings of at most 256 bytes. */
+static bool
+names_ok(json_t *v)
+{
+	size_t i;
+	json_t *s;
+
+	if (v == NULL || json_is_null(v))
+		return true;
+	if (!json_is_array(v) || json_array_size(v) > 64)
+		return false;
+	json_array_foreach (v, i, s)
+		if (!json_is_string(s) || json_string_length(s) > 256)
+			return false;
+	return true;
+}
+
+enum err
+alert_api_parse(struct arena *a, json_t *body, struct alert_batch *out, const char **why)
+{
+	json_t *j, *st, *empty = json_own(a, json_object()), *none = json_own(a, json_array());
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	*why = NULL;
+	if (!json_is_array(body)) {
+		*why = "the answer is not a JSON array of alerts";
+		return ERR_INPUT;
+	}
+	if (json_array_size(body) > ALERT_PAYLOAD_MAX) {
+		*why = arena_printf(a, "more than %d alerts", ALERT_PAYLOAD_MAX);
+		return ERR_TOOBIG;
+	}
+	out->items = arena_alloc(a, sizeof(*out->items) * (json_array_size(body) + 1));
+	json_array_foreach (body, i, j) {
+		struct alert_in *in = &out->items[out->n];
+		json_t *w = json_own(a, json_object());
+		const char *k;
+		json_t *v;
+
+		if (!json_is_object(j)) {
+			*why = arena_printf(a, "alerts[%zu] is not an object", i);
+			return ERR_INPUT;
+		}
+		/* In the webhook's shape, so that one set of checks reads both: every listed alert is
+		 * active, whatever its endsAt (Alertmanager's own expiry, in the future). */
+		json_object_foreach (j, k, v)
+			if (strcmp(k, "labels") == 0 || strcmp(k, "annotations") == 0 ||
+			    strcmp(k, "startsAt") == 0 || strcmp(k, "generatorURL") == 0 ||
+			    strcmp(k, "fingerprint") == 0)
+				json_object_set(w, k, v);
+		json_object_set_new(w, "status", json_string("firing"));
+		if (json_object_get(w, "annotations") == NULL ||
+		    json_is_null(json_object_get(w, "annotations")))
+			json_object_set(w, "annotations", empty);
+		if ((*why = one_alert(a, w, (int)i, in)) != NULL)
+			return ERR_INPUT;
+		st = json_object_get(j, "status");
+		in->silenced_by = json_object_get(st, "silencedBy");
+		in->inhibited_by = json_object_get(st, "inhibitedBy");
+		if (!names_ok(in->silenced_by) || !names_ok(in->inhibited_by)) {
+			*why = arena_printf(
+			    a, "alerts[%zu].status: silencedBy and inhibitedBy are lists of ids", i);
+			return ERR_INPUT;
+		}
+		if (in->silenced_by == NULL || json_is_null(in->silenced_by))
+			in->silenced_by = none;
+		if (in->inhibited_by == NULL || json_is_null(in->inhibited_by))
+			in->inhibited_by = none;
+		out->n++;
+	}
+	return ERR_OK;
+}
+
+static const struct db_stmt st_reconcile = { "alert_reconcile",
+	"WITH input AS (SELECT DISTINCT ON (fingerprint, starts_at) * FROM jsonb_to_recordset($2::jsonb) "
+	"AS x(fingerprint text, starts_at timestamptz, alertname text, severity text, labels jsonb, "
+	"annotations jsonb, generator_url text, silenced_by text[], inhibited_by text[]) "
+	"ORDER BY fingerprint, starts_at), "
+	"old AS (SELECT a.fingerprint, a.starts_at, a.status FROM alerts a JOIN input i ON "
+	"a.cluster_id = $1::uuid AND a.fingerprint = i.fingerprint AND a.starts_at = i.starts_at), "
+	"up AS (INSERT INTO alerts AS a (cluster_id, fingerprint, starts_at, status, alertname, severity, "
+	"labels, annotations, generator_url, silenced_by, inhibited_by, reconciled_at) SELECT $1::uuid, "
+	"fingerprint, starts_at, 'firing', alertname, severity, labels, annotations, generator_url, "
+	"silenced_by, inhibited_by, now() FROM input ON CONFLICT ON CONSTRAINT alerts_key DO UPDATE SET "
+	"silenced_by = EXCLUDED.silenced_by, inhibited_by = EXCLUDED.inhibited_by, reconciled_at = now(), "
+	"status = 'firing', ends_at = NULL, resolved_by_reconcile = false "
+	"WHERE a.status = 'firing' OR a.resolved_by_reconcile "
+	"RETURNING a.id, a.fingerprint, a.starts_at, a.status, a.alertname, a.severity), "
+	"gone AS (UPDATE alerts a SET status = 'resolved', ends_at = now(), updated_at = now(), "
+	"resolved_by_reconcile = true, silenced_by = '{}', inhibited_by = '{}' WHERE a.cluster_id = $1::uuid "
+	"AND a.status = 'firing' AND a.starts_at < $3::timestamptz AND a.updated_at < $3::timestamptz AND "
+	"NOT EXISTS (SELECT 1 FROM input i WHERE i.fingerprint = a.fingerprint AND i.starts_at = "
+	"a.starts_at) "
+	"RETURNING a.id, a.fingerprint, a.starts_at, a.status, a.alertname, a.severity), "
+	"changed AS (SELECT up.* FROM up LEFT JOIN old USING (fingerprint, starts_at) WHERE old.status IS "
+	"DISTINCT FROM up.status UNION ALL SELECT * FROM gone), "
+	"ev AS (INSERT INTO alert_events (alert_id, kind, actor) SELECT id, CASE status WHEN 'firing' THEN "
+	"'fired' ELSE 'resolved' END, 'reconciliation' FROM changed) "
+	"SELECT id, fingerprint, status, alertname, severity FROM changed ORDER BY id",
+	3 };
+
+enum err
+alert_reconcile(struct db *db, struct arena *a, const char *cluster_id, const struct alert_batch *b,
+    const char *fetched_at, struct alert_change **changes, int *n)
+{
+	json_t *rows = json_own(a, json_array());
+	const char *p[3];
+	struct dbres *res;
+	enum err e;
+
+	*changes = NULL;
+	*n = 0;
+	for (int i = 0; i < b->n; i++) {
+		const struct alert_in *in = &b->items[i];
+
+		json_array_append_new(rows,
+		    json_pack("{s:s, s:s, s:s, s:s, s:O, s:O, s:s, s:O, s:O}", "fingerprint", in->fingerprint,
+			"starts_at", in->starts_at, "alertname", in->alertname, "severity", in->severity,
+			"labels", in->labels, "annotations", in->annotations, "generator_url",
+			in->generator_url, "silenced_by", in->silenced_by, "inhibited_by", in->inhibited_by));
+	}
+	p[0] = cluster_id;
+	if ((p[1] = json_text(a, rows)) == NULL)
+		return ERR_INTERNAL;
+	p[2] = fetched_at;
+	if ((e = db_exec(db, &st_reconcile, p, a, &res)) != ERR_OK)
+		return e;
+	*n = dbres_rows(res);
+	*changes = arena_alloc(a, sizeof(**changes) * (size_t)(*n + 1));
+	for (int i = 0; i < *n; i++) {
+		struct alert_change *c = &(*changes)[i];
+
+		c->id = dbres_get(res, i, 0);
+		c->fingerprint = dbres_get(res, i, 1);
+		c->status = dbres_get(res, i, 2);
+		c->alertname = dbres_get(res, i, 3);
+		c->severity = dbres_get(res, i, 4);
+	}
+	return ERR_OK;
+}
+
 /* The upsert: input deduplicated (a resolved copy wins), the state before the statement (a CTE
  * reads the snapshot), the rows inserted or changed, and the changes of state with their history
- * rows. A firing copy never reopens a resolved alert of the same startsAt: Prometheus gives an
- * alert that fires again a new one, so that copy is a late redelivery. */
+ * rows. A firing copy never reopens an alert a webhook resolved with the same startsAt: Prometheus
+ * gives an alert that fires again a new one, so that copy is a late redelivery. It does reopen one
+ * that only the reconciliation resolved (Alertmanager had lost it, and has it again). */
 static const struct db_stmt st_ingest = { "alert_ingest",
 	"WITH input AS (SELECT DISTINCT ON (fingerprint, starts_at) * FROM jsonb_to_recordset($2::jsonb) "
 	"AS x(fingerprint text, status text, starts_at timestamptz, ends_at timestamptz, alertname text, "
@@ -174,7 +317,8 @@ static const struct db_stmt st_ingest = { "alert_ingest",
 	"status, alertname, severity, labels, annotations, generator_url FROM input "
 	"ON CONFLICT ON CONSTRAINT alerts_key DO UPDATE SET status = EXCLUDED.status, ends_at = "
 	"EXCLUDED.ends_at, annotations = EXCLUDED.annotations, generator_url = EXCLUDED.generator_url, "
-	"updated_at = now() WHERE NOT (a.status = 'resolved' AND EXCLUDED.status = 'firing') AND "
+	"updated_at = now(), resolved_by_reconcile = false WHERE NOT (a.status = 'resolved' AND "
+	"EXCLUDED.status = 'firing' AND NOT a.resolved_by_reconcile) AND "
 	"(a.status, a.ends_at, a.annotations, a.generator_url) IS DISTINCT FROM (EXCLUDED.status, "
 	"EXCLUDED.ends_at, EXCLUDED.annotations, EXCLUDED.generator_url) "
 	"RETURNING a.id, a.fingerprint, a.starts_at, a.status, a.alertname, a.severity), "

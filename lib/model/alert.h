@@ -24,6 +24,7 @@ struct alert_in {
 	const char *alertname, *severity; /* from the labels, "" when absent */
 	const char *generator_url; /* as sent; "" when absent */
 	json_t *labels, *annotations; /* objects of strings */
+	json_t *silenced_by, *inhibited_by; /* arrays of strings (Alertmanager's API), or NULL */
 };
 
 struct alert_batch {
@@ -37,6 +38,12 @@ struct alert_batch {
  * or ERR_INPUT with *why (arena memory) naming the first fault a sender can act on, such as
  * "alerts[3].startsAt is not an RFC 3339 time", or ERR_TOOBIG past ALERT_PAYLOAD_MAX alerts. */
 enum err alert_webhook_parse(struct arena *a, json_t *body, struct alert_batch *out, const char **why);
+
+/* alert_api_parse checks the body of Alertmanager's GET /api/v2/alerts (gettableAlert[]) and
+ * fills out as alert_webhook_parse does, every alert firing, with the silences and the alerts
+ * that mute it. ERR_INPUT with *why for a body that is not that; ERR_TOOBIG past
+ * ALERT_PAYLOAD_MAX alerts. */
+enum err alert_api_parse(struct arena *a, json_t *body, struct alert_batch *out, const char **why);
 
 /* An alert whose state the intake changed (arena memory). */
 struct alert_change {
@@ -52,6 +59,14 @@ struct alert_change {
  * payload that did land changes nothing). */
 enum err alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struct alert_batch *b,
     struct alert_change **changes, int *n);
+
+/* alert_reconcile makes cluster_id's alerts agree with b, what its Alertmanager listed as active
+ * at fetched_at (RFC 3339), in one statement: alerts it lists that are missing are added (a lost
+ * webhook), their silences and inhibitions are recorded, and firing alerts it no longer lists are
+ * resolved, unless they started or changed after fetched_at (a webhook may be newer than the list).
+ * *changes lists the changes of state, as alert_ingest does. */
+enum err alert_reconcile(struct db *db, struct arena *a, const char *cluster_id, const struct alert_batch *b,
+    const char *fetched_at, struct alert_change **changes, int *n);
 
 /* alert_ack acknowledges the firing alert id for by with comment, or, with comment NULL, takes the
  * acknowledgement back, and writes its history row (by as its actor); inside the caller's transaction, with its

@@ -55,6 +55,10 @@ const struct field alert_fields[] = {
 	    .out = FIELD_AT(struct alert, acked_at) },
 	{ FIELD_NAME("ack_comment"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
 	    .out = FIELD_AT(struct alert, ack_comment) },
+	{ FIELD_NAME("silenced_by"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	    .out = FIELD_AT(struct alert, silenced_by) },
+	{ FIELD_NAME("inhibited_by"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	    .out = FIELD_AT(struct alert, inhibited_by) },
 	{ NULL },
 };
 
@@ -62,12 +66,14 @@ const struct field alert_fields[] = {
 #define COLS \
 	"a.id, c.name, a.cluster_id, a.fingerprint, a.status, a.alertname, a.severity, a.starts_at, " \
 	"a.ends_at, a.updated_at, a.generator_url, a.labels, a.annotations, a.acked_by, a.acked_at, " \
-	"a.ack_comment"
+	"a.ack_comment, array_to_string(a.silenced_by, ','), array_to_string(a.inhibited_by, ',')"
 
 /* The filters of struct alert_filter as $1..$6; a matcher's regex is anchored as Prometheus's. */
 #define WHERE \
 	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE (a.status = ANY($1::text[]) OR " \
-	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL)) " \
+	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL) OR " \
+	"('silenced' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.silenced_by) > 0) OR " \
+	"('inhibited' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.inhibited_by) > 0)) " \
 	"AND ($2::text[] IS NULL OR c.name = ANY($2::text[])) " \
 	"AND ($3::text[] IS NULL OR a.severity = ANY($3::text[])) " \
 	"AND ($4::text IS NULL OR a.alertname = $4) " \
@@ -230,7 +236,7 @@ alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct 
 	*items = load_rows(a, res, *n);
 	/* The cursor carries the start to the microsecond (the shown time has whole seconds). */
 	if (got > f->limit)
-		*next_cursor = arena_printf(a, "%s|%s", dbres_get(res, *n - 1, 16), (*items)[*n - 1].id);
+		*next_cursor = arena_printf(a, "%s|%s", dbres_get(res, *n - 1, 18), (*items)[*n - 1].id);
 	return ERR_OK;
 }
 

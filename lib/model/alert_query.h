@@ -19,6 +19,7 @@ struct alert {
 	const char *starts_at, *ends_at, *updated_at, *generator_url;
 	const char *labels, *annotations; /* JSON objects as text */
 	const char *acked_by, *acked_at, *ack_comment; /* NULL unless acknowledged */
+	const char *silenced_by, *inhibited_by; /* comma-separated ids from Alertmanager, or "" */
 };
 
 /* The alert's fields, declared once for JSON and template rows (field.h). */

@@ -103,5 +103,41 @@ assert_eq "$(firing)" "GPUHot,Watchdog" "the others still fire"
 n=$(sql "SELECT count(*) FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE c.name = 'am-real'")
 assert_eq "$n" 3 "three alerts in all: repeated deliveries made no more rows"
 
+section "aiops-collect alerts: Alertmanager's own list"
+COLLECT=$BUILD/collectors/aiops-collect
+cid=$(sql "SELECT id FROM clusters WHERE name = 'am-real'")
+json PATCH "/api/v1/clusters/$cid" "{\"alertmanager_url\": \"http://127.0.0.1:$AM_PORT\"}"
+assert_status 200 "the cluster's Alertmanager is registered"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+sid=$(curl -fsS -H 'Content-Type: application/json' --data-binary \
+	"{\"matchers\":[{\"name\":\"alertname\",\"value\":\"GPUHot\",\"isRegex\":false,\"isEqual\":true}],\"startsAt\":\"$now\",\"endsAt\":\"$later\",\"createdBy\":\"test\",\"comment\":\"test\"}" \
+	"http://127.0.0.1:$AM_PORT/api/v2/silences" | jq -r .silenceID)
+check "a silence is made in Alertmanager ($sid)" test -n "$sid" -a "$sid" != null
+# A webhook that never arrived, and an alert Alertmanager no longer has.
+sql "DELETE FROM alerts WHERE alertname = 'Watchdog' AND cluster_id = '$cid'" >/dev/null
+sql "INSERT INTO alerts (cluster_id, fingerprint, starts_at, status, alertname, severity, labels, annotations)
+	VALUES ('$cid', '0123456789abcdef', now() - interval '1 hour', 'firing', 'Ghost', 'warning', '{\"alertname\": \"Ghost\"}', '{}')" >/dev/null
+sleep 1
+out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
+check "a pass compares the Alertmanager ($out)" grep -q '^alerts: 1 Alertmanager compared, 0 failed' <<<"$out"
+assert_eq "$(sql "SELECT status FROM alerts WHERE alertname = 'Watchdog' AND cluster_id = '$cid'")" firing \
+	"an alert whose webhook was lost is added"
+assert_eq "$(sql "SELECT status || ' ' || resolved_by_reconcile FROM alerts WHERE alertname = 'Ghost'")" "resolved true" \
+	"an alert Alertmanager no longer lists is resolved"
+assert_eq "$(sql "SELECT actor FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.alertname = 'Ghost' AND e.kind = 'resolved'")" \
+	reconciliation "and its history says who resolved it"
+get "/api/v1/alerts?cluster=am-real&state=silenced"
+assert_json '[.items[].alertname] == ["GPUHot"] and .items[0].silenced_by == "'"$sid"'"' \
+	"the silence made in Alertmanager shows on the alert it covers"
+out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
+check "a second pass changes nothing ($out)" grep -q '0 alerts changed state' <<<"$out"
+kill "$am_pid" 2>/dev/null
+wait "$am_pid" 2>/dev/null
+out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
+check "an Alertmanager that is down is reported, its alerts left as they were" grep -q '1 failed' <<<"$out"
+assert_eq "$(sql "SELECT count(*) FROM alerts WHERE cluster_id = '$cid' AND status = 'firing'")" 2 \
+	"nothing is resolved for want of an answer"
+
 kill "$prom_pid" "$am_pid" 2>/dev/null
 wait "$prom_pid" "$am_pid" 2>/dev/null
