@@ -274,6 +274,7 @@ stack_start_collectors() {
 	AIOPS_CONFIG="$dir/aiops.hdf" setsid bash -c '
 		while :; do
 			"$0/collectors/aiops-collect" health
+			"$0/collectors/aiops-collect" alerts
 			sleep 60 & wait $!
 		done' "$BUILD" >>"$dir/log/collect.log" 2>&1 </dev/null &
 	echo $! >"$dir/collect.pid"
