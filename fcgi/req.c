@@ -169,26 +169,6 @@ req_fail_err(struct req *r, enum err e, const char *what)
 	}
 }
 
-struct jw *
-req_jw(struct req *r, int status)
-{
-	struct jw *w = arena_alloc(r->a, sizeof(*w));
-
-	r->status = status;
-	r->ctype = "application/json";
-	r->body.len = 0;
-	r->body_set = true;
-	jw_init(w, &r->body);
-	return w;
-}
-
-int
-req_jw_end(struct req *r)
-{
-	buf_addc(&r->body, '\n');
-	return r->status;
-}
-
 void
 req_jw_begin(struct req *r, struct jw *w)
 {
@@ -371,10 +351,11 @@ render_error(struct req *r)
 							   : "something went wrong on our side";
 
 	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
-		struct jw *w = req_jw(r, status);
+		struct jw w_, *w = &w_;
 		const char *k;
 		json_t *v;
 
+		req_jw_begin(r, w);
 		jw_object(w);
 		JW_KEY(w, "error");
 		jw_object(w);
@@ -395,7 +376,7 @@ render_error(struct req *r)
 		}
 		jw_end_object(w);
 		jw_end_object(w);
-		req_jw_end(r);
+		req_jw_done(r, status);
 		return;
 	}
 	tpl_reset(r->w->tpl);

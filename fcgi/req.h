@@ -81,11 +81,6 @@ const char *req_take_failure(struct req *r);
 /* req_fail_err maps a library error to its status, logging server-side failures; returns it. */
 int req_fail_err(struct req *r, enum err e, const char *what);
 
-/* req_jw starts a JSON answer with status and returns the writer of its body (arena memory); the
- * handler writes one value with it and returns req_jw_end(r). */
-struct jw *req_jw(struct req *r, int status);
-int req_jw_end(struct req *r);
-
 /* req_jw_begin empties the body and starts w writing into it; the handler writes one JSON value
  * and answers with req_jw_done, which ends the body and returns status. */
 void req_jw_begin(struct req *r, struct jw *w);

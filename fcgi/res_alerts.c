@@ -73,7 +73,8 @@ res_alerts_webhook(struct req *r)
 		version_changed(r, DATAVER_ALERTS);
 		emit_changes(r, ch, n);
 	}
-	w = req_jw(r, 200);
+	w = arena_alloc(r->a, sizeof(*w));
+	req_jw_begin(r, w);
 	jw_object(w);
 	JW_KEY(w, "cluster");
 	jw_string(w, r->cluster_name);
@@ -84,7 +85,7 @@ res_alerts_webhook(struct req *r)
 	JW_KEY(w, "truncated_alerts");
 	jw_int(w, b.truncated);
 	jw_end_object(w);
-	return req_jw_end(r);
+	return req_jw_done(r, 200);
 }
 
 /* ---- Reading: the fleet's alerts as JSON and as pages ---- */
@@ -206,7 +207,8 @@ res_alerts_list(struct req *r)
 		return st;
 	if ((e = alert_list(r->w->db, r->a, &f, &items, &n, &next)) != ERR_OK)
 		return list_failed(r, e);
-	w = req_jw(r, 200);
+	w = arena_alloc(r->a, sizeof(*w));
+	req_jw_begin(r, w);
 	jw_object(w);
 	JW_KEY(w, "items");
 	jw_array(w);
@@ -218,7 +220,7 @@ res_alerts_list(struct req *r)
 	JW_KEY(w, "limit");
 	jw_int(w, f.limit);
 	jw_end_object(w);
-	return req_jw_end(r);
+	return req_jw_done(r, 200);
 }
 
 /* load_one fetches the alert the path names, with its history; 0 or the status answered. */
@@ -246,7 +248,8 @@ res_alerts_get(struct req *r)
 
 	if ((st = load_one(r, &al, &tl, &ntl, &flaps)) != 0)
 		return st;
-	w = req_jw(r, 200);
+	w = arena_alloc(r->a, sizeof(*w));
+	req_jw_begin(r, w);
 	jw_object(w);
 	JW_KEY(w, "alert");
 	field_write_json(alert_fields, al, w);
@@ -268,7 +271,7 @@ res_alerts_get(struct req *r)
 	JW_KEY(w, "fired_last_24h");
 	jw_int(w, flaps);
 	jw_end_object(w);
-	return req_jw_end(r);
+	return req_jw_done(r, 200);
 }
 
 /* list_url is the page's own address with parameter k set to v (or removed when v is NULL) and the
@@ -478,9 +481,10 @@ answer_alert(struct req *r, int status)
 
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "get alert");
-	w = req_jw(r, status);
+	w = arena_alloc(r->a, sizeof(*w));
+	req_jw_begin(r, w);
 	field_write_json(alert_fields, al, w);
-	return req_jw_end(r);
+	return req_jw_done(r, status);
 }
 
 int

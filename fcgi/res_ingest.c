@@ -32,7 +32,8 @@ res_ingest_token_create(struct req *r)
 	db_tx_rollback(r->w->db);
 	if (e != ERR_OK)
 		return req_fail_err(r, e, "make ingest token");
-	w = req_jw(r, 201);
+	w = arena_alloc(r->a, sizeof(*w));
+	req_jw_begin(r, w);
 	jw_object(w);
 	JW_KEY(w, "cluster");
 	jw_string(w, c->name);
@@ -41,5 +42,5 @@ res_ingest_token_create(struct req *r)
 	JW_KEY(w, "webhook_url");
 	jw_string(w, arena_printf(r->a, "/api/v1/alerts/webhook/%s", c->name));
 	jw_end_object(w);
-	return req_jw_end(r);
+	return req_jw_done(r, 201);
 }

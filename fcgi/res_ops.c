@@ -1,6 +1,8 @@
 /* res_ops.c: what operators and orchestrators ask of the process: alive, ready, metrics. */
 #include "config.h"
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "arena.h"
@@ -18,24 +20,28 @@
 int
 res_ops_health(struct req *r)
 {
-	struct jw *w = req_jw(r, 200);
+	struct jw w_, *w = &w_;
+
+	req_jw_begin(r, w);
 
 	jw_object(w);
 	JW_KEY(w, "status");
 	jw_string(w, "ok");
 	jw_end_object(w);
-	return req_jw_end(r);
+	return req_jw_done(r, 200);
 }
 
 int
 res_ops_ready(struct req *r)
 {
 	enum err dbe = db_ping(r->w->db), rde = rds_ping(r->w->rds);
-	struct jw *w = req_jw(r, dbe == ERR_OK && rde == ERR_OK ? 200 : 503);
+	bool ok = dbe == ERR_OK && rde == ERR_OK;
+	struct jw w_, *w = &w_;
 
+	req_jw_begin(r, w);
 	jw_object(w);
 	JW_KEY(w, "status");
-	jw_string(w, r->status == 200 ? "ready" : "not ready");
+	jw_string(w, ok ? "ready" : "not ready");
 	JW_KEY(w, "checks");
 	jw_object(w);
 	JW_KEY(w, "postgresql");
@@ -51,7 +57,7 @@ res_ops_ready(struct req *r)
 		jw_string(w, "redis");
 	jw_end_array(w);
 	jw_end_object(w);
-	return req_jw_end(r);
+	return req_jw_done(r, ok ? 200 : 503);
 }
 
 /* label_value appends s as a Prometheus label value: backslash, quote and newline escaped. */
