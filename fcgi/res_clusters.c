@@ -77,41 +77,6 @@ res_clusters_list_failed(struct req *r, enum err e)
 	return req_fail_err(r, e, "list clusters");
 }
 
-int
-res_clusters_load(struct req *r, struct cluster **c)
-{
-	enum err e = cluster_get(r->w->db, r->a, kv_get(&r->params, "id"), c);
-
-	if (e == ERR_NOTFOUND)
-		return req_fail(r, 404, "no cluster has this id; it may have been deleted");
-	if (e != ERR_OK)
-		return req_fail_err(r, e, "get cluster");
-	return 0;
-}
-
-void
-res_clusters_json_begin(struct req *r, struct jw *w)
-{
-	r->body.len = 0;
-	jw_init(w, &r->body);
-}
-
-int
-res_clusters_json_end(struct req *r, int status)
-{
-	buf_addc(&r->body, '\n');
-	r->ctype = "application/json";
-	r->body_set = true;
-	r->status = status;
-	return status;
-}
-
-enum err
-res_clusters_audit(struct req *r, const char *action, const struct cluster *c, json_t *details)
-{
-	return ident_audit(r, NULL, action, arena_printf(r->a, "cluster:%s", c->name), details);
-}
-
 /* announce tells the browsers of a committed change (a Redis that cannot take it is counted,
  * never fatal: the database is the truth). */
 static void
@@ -200,7 +165,7 @@ res_clusters_list(struct req *r)
 		return st;
 	if ((e = cluster_list(r->w->db, r->a, &f, &page)) != ERR_OK)
 		return res_clusters_list_failed(r, e);
-	res_clusters_json_begin(r, &w);
+	req_jw_begin(r, &w);
 	jw_object(&w);
 	JW_KEY(&w, "items");
 	jw_array(&w);
@@ -212,7 +177,7 @@ res_clusters_list(struct req *r)
 	JW_KEY(&w, "limit");
 	jw_int(&w, f.limit);
 	jw_end_object(&w);
-	return res_clusters_json_end(r, 200);
+	return req_jw_done(r, 200);
 }
 
 /* answer_cluster writes c as the body with status. */
@@ -221,9 +186,9 @@ answer_cluster(struct req *r, int status, const struct cluster *c)
 {
 	struct jw w;
 
-	res_clusters_json_begin(r, &w);
+	req_jw_begin(r, &w);
 	cluster_write_json(&w, c);
-	return res_clusters_json_end(r, status);
+	return req_jw_done(r, status);
 }
 
 int
@@ -359,7 +324,7 @@ res_clusters_health(struct req *r)
 		return st;
 	if ((e = cluster_history(r->w->db, r->a, c->id, lp.limit, &h, &n)) != ERR_OK)
 		return req_fail_err(r, e, "cluster history");
-	res_clusters_json_begin(r, &w);
+	req_jw_begin(r, &w);
 	jw_object(&w);
 	JW_KEY(&w, "cluster_id");
 	jw_string(&w, c->id);
@@ -384,5 +349,5 @@ res_clusters_health(struct req *r)
 	}
 	jw_end_array(&w);
 	jw_end_object(&w);
-	return res_clusters_json_end(r, 200);
+	return req_jw_done(r, 200);
 }

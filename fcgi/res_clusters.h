@@ -46,11 +46,6 @@ enum err res_clusters_save(struct req *r, const char *id, const struct cluster_i
  * version on and tells the browsers. ERR_NOTFOUND when it is gone already, ERR_DB. */
 enum err res_clusters_remove(struct req *r, const struct cluster *c);
 
-/* res_clusters_json_begin starts a JSON body for r written through w; res_clusters_json_end ends
- * it with status and returns status. */
-void res_clusters_json_begin(struct req *r, struct jw *w);
-int res_clusters_json_end(struct req *r, int status);
-
 /* ---- res_clusters_cred.c ---- */
 
 /* res_clusters_cred_check returns NULL when every touched value of ch is acceptable, else the

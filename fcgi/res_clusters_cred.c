@@ -133,14 +133,14 @@ answer_which(struct req *r, const struct cluster *c)
 
 	if ((e = credential_which(r->w->db, r->a, c->id, set)) != ERR_OK)
 		return req_fail_err(r, e, "list credentials");
-	res_clusters_json_begin(r, &w);
+	req_jw_begin(r, &w);
 	jw_object(&w);
 	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		jw_key(&w, credential_kind_name((enum credential_kind)k));
 		jw_bool(&w, set[k]);
 	}
 	jw_end_object(&w);
-	return res_clusters_json_end(r, 200);
+	return req_jw_done(r, 200);
 }
 
 int

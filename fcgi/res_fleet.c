@@ -28,7 +28,7 @@ res_fleet_summary(struct req *r)
 
 	if ((e = cluster_summary(r->w->db, r->a, &s)) != ERR_OK)
 		return req_fail_err(r, e, "fleet summary");
-	res_clusters_json_begin(r, &w);
+	req_jw_begin(r, &w);
 	jw_object(&w);
 	JW_KEY(&w, "total");
 	jw_int(&w, s.total);
@@ -41,5 +41,5 @@ res_fleet_summary(struct req *r)
 	JW_KEY(&w, "by_type");
 	write_counts(&w, cluster_types, s.by_type, CLUSTER_TYPE__N);
 	jw_end_object(&w);
-	return res_clusters_json_end(r, 200);
+	return req_jw_done(r, 200);
 }
