@@ -17,7 +17,7 @@
 #include "log.h"
 #include "req.h"
 #include "res.h"
-#include "route.h"
+#include "route_row.h"
 #include "tpl.h"
 #include "url.h"
 #include "version.h"
@@ -488,7 +488,7 @@ ident_guard(struct req *r)
 
 			/* A form sent after the session ended: the login page says why and keeps it. */
 			if ((rt->flags & RF_BODY_FORM) && strcmp(r->method, "POST") == 0)
-				return res_auth_session_ended(r);
+				return IDENT_SESSION_ENDED;
 			/* A session cookie that named no live session: it ended (timed out, logged out
 			 * elsewhere), and the login page says so. */
 			const char *ended =

@@ -15,6 +15,10 @@ struct user;
  * page for a person without a session, 401 for a program, 403, 503). */
 int ident_guard(struct req *r);
 
+/* What ident_guard returns for a form sent from a browser whose session has ended: the dispatcher
+ * answers with the login page that says so and keeps the form (res_auth_session_ended). */
+#define IDENT_SESSION_ENDED (-1)
+
 /* ident_error_page gives the error page the shell values of who is logged in (after the page's
  * values were reset), finding out first when the request was answered before anyone asked (404
  * and 405). The failure being shown stays as it is. */

@@ -215,6 +215,7 @@ worker_serve(int listen_fd)
 	if (getppid() == 1)
 		_exit(0);
 
+	w.routes = route_table(&w.nroutes);
 	w.db = db_open(cfg_str("db.conninfo"));
 	w.rds = rds_open(cfg_str("redis.host"), (int)cfg_int("redis.port"), cfg_str("redis.socket"),
 	    (int)cfg_int("redis.timeout_ms"));

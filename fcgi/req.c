@@ -16,7 +16,6 @@
 #include "cache.h"
 #include "cfg.h"
 #include "db.h"
-#include "ident.h"
 #include "json.h"
 #include "jw.h"
 #include "rds.h"
@@ -341,58 +340,6 @@ req_etag(struct req *r, const char *etag)
 	return 0;
 }
 
-/* render_error makes the body for a failed request: the JSON error shape or the error page. */
-static void
-render_error(struct req *r)
-{
-	int status = r->status;
-	const char *msg = r->error != NULL && status < 500 ? r->error
-	    : status == 503 && r->error != NULL		   ? r->error
-							   : "something went wrong on our side";
-
-	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
-		struct jw w_, *w = &w_;
-		const char *k;
-		json_t *v;
-
-		req_jw_begin(r, w);
-		jw_object(w);
-		JW_KEY(w, "error");
-		jw_object(w);
-		JW_KEY(w, "code");
-		jw_string(w, status_code_name(status));
-		JW_KEY(w, "message");
-		jw_string(w, msg);
-		JW_KEY(w, "request_id");
-		jw_string(w, r->request_id);
-		if (r->error_fields != NULL) {
-			JW_KEY(w, "fields");
-			jw_object(w);
-			json_object_foreach (r->error_fields, k, v) {
-				jw_key(w, k);
-				jw_string(w, json_string_value(v));
-			}
-			jw_end_object(w);
-		}
-		jw_end_object(w);
-		jw_end_object(w);
-		req_jw_done(r, status);
-		return;
-	}
-	tpl_reset(r->w->tpl);
-	ident_error_page(r);
-	tpl_set_int(r->w->tpl, "Error.Status", status);
-	tpl_set(r->w->tpl, "Error.Reason", status_text(status));
-	tpl_set(r->w->tpl, "Error.Message", msg);
-	if (req_page(r, status, "error", status_text(status)) != status) {
-		/* The page itself failed: fall back to plain text, never to nothing. */
-		r->body.len = 0;
-		buf_printf(&r->body, "%d %s\n", status, status_text(status));
-		r->ctype = "text/plain; charset=utf-8";
-		r->status = status;
-	}
-}
-
 /* security_headers is the one place that sets them, for every response. */
 static void
 security_headers(struct req *r, struct buf *h)
@@ -498,8 +445,6 @@ req_finish(struct req *r)
 	int head = strcmp(r->method, "HEAD") == 0;
 	int rc = 0;
 
-	if (r->status >= 400 && !r->body_set)
-		render_error(r);
 	buf_printf(&h, "Status: %d %s\r\n", r->status, status_text(r->status));
 	if (r->status != 304 && r->status != 204 && r->status != 303) {
 		buf_printf(

@@ -30,6 +30,8 @@ struct worker {
 	struct cache *shells; /* rendered page shells, apart so that storing one never evicts a body in use */
 	struct secret_key *key; /* seals cluster credentials; read when first needed (res_clusters.c) */
 	unsigned long long key_stamp; /* the key file's inode and change time when key was read */
+	const struct route *routes; /* the route table (route_row.h), for code below the dispatcher */
+	size_t nroutes;
 };
 
 struct req {

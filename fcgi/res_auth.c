@@ -13,7 +13,8 @@
 #include "jw.h"
 #include "req.h"
 #include "res.h"
-#include "route.h"
+#include "path.h"
+#include "route_row.h"
 #include "session.h"
 #include "tpl.h"
 #include "url.h"
@@ -48,23 +49,11 @@ keep_field(const char *k)
 	return *k != '\0' && strncmp(k, KEEP_PREFIX, strlen(KEEP_PREFIX)) != 0;
 }
 
-/* form_route says whether path is where one of our HTML forms posts to (and holds no control
- * character, so it can be kept on a line of its own). */
+/* form_route says whether path is where one of our HTML forms posts to. */
 static bool
-form_route(const char *path)
+form_route(struct req *r, const char *path)
 {
-	size_t n;
-	const struct route *t = route_table(&n);
-
-	for (const unsigned char *p = (const unsigned char *)path; *p != '\0'; p++)
-		if (*p < ' ' || *p == 0x7F)
-			return false;
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(t[i].method, "POST") == 0 && (t[i].flags & RF_BODY_FORM) &&
-		    (t[i].flags & RF_HTML) && !(t[i].flags & RF_LOGIN_CSRF) &&
-		    route_match(t[i].pattern, path, NULL))
-			return true;
-	return false;
+	return path_is_form_target(r->w->routes, r->w->nroutes, path);
 }
 
 /* set_kept puts the fields kept from a form into the login page: its target, and each field as a
@@ -75,7 +64,7 @@ set_kept(struct req *r, const char *resend_to, const struct kvlist *l, bool from
 	struct tpl *t = r->w->tpl;
 	int n = 0;
 
-	if (resend_to == NULL || !form_route(resend_to))
+	if (resend_to == NULL || !form_route(r, resend_to))
 		return;
 	for (size_t i = 0; i < l->n; i++) {
 		const char *k = l->items[i].k;
@@ -232,7 +221,7 @@ after_login(struct req *r)
 	const char *to = kv_get(&r->form, "resend_to");
 	struct buf *b = buf_new(r->a);
 
-	if (to == NULL || !form_route(to))
+	if (to == NULL || !form_route(r, to))
 		return req_redirect(r, next);
 	for (size_t i = 0; i < r->form.n; i++) {
 		const char *k = r->form.items[i].k;
@@ -262,7 +251,7 @@ res_auth_resume(struct req *r)
 	}
 	*next++ = '\0';
 	*body++ = '\0';
-	if (!form_route(kept) || kv_parse_urlencoded(r->a, body, strlen(body), &l) != ERR_OK)
+	if (!form_route(r, kept) || kv_parse_urlencoded(r->a, body, strlen(body), &l) != ERR_OK)
 		return req_redirect(r, "/");
 	tpl_set(t, "Resume.action", kept);
 	tpl_set(t, "Resume.next", local_next(next));

@@ -12,7 +12,11 @@
 #include "json.h"
 #include "log.h"
 #include "metrics.h"
+#include "path.h"
 #include "req.h"
+#include "tpl.h"
+#include "status.h"
+#include "jw.h"
 #include "res.h"
 #include "route.h"
 #include "version.h"
@@ -138,54 +142,14 @@ route_index(const struct route *rt)
 	return (int)(rt - t);
 }
 
-/* seg_end returns the end of the segment starting at s (the next '/' or the end). */
-static const char *
-seg_end(const char *s)
-{
-	while (*s != '\0' && *s != '/')
-		s++;
-	return s;
-}
-
-int
-route_match(const char *pattern, const char *path, struct req *r)
-{
-	const char *p = pattern, *q = path;
-
-	while (*p != '\0' && *q != '\0') {
-		const char *pe, *qe;
-
-		if (*p == '/' || *q == '/') {
-			if (*p != *q)
-				return 0;
-			p++;
-			q++;
-			continue;
-		}
-		pe = seg_end(p);
-		qe = seg_end(q);
-		if (*p == '{') {
-			if (qe == q)
-				return 0;
-			if (r != NULL)
-				kv_add(r->a, &r->params, arena_strndup(r->a, p + 1, (size_t)(pe - p - 2)),
-				    arena_strndup(r->a, q, (size_t)(qe - q)));
-		} else if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0)
-			return 0;
-		p = pe;
-		q = qe;
-	}
-	return *p == '\0' && *q == '\0';
-}
-
 /* shape_eq says whether two patterns are the same once parameter names are ignored. */
 static int
 shape_eq(const char *a, const char *b)
 {
 	while (*a != '\0' && *b != '\0') {
 		if (*a == '{' && *b == '{') {
-			a = seg_end(a);
-			b = seg_end(b);
+			a = path_seg_end(a);
+			b = path_seg_end(b);
 			continue;
 		}
 		if (*a != *b)
@@ -202,8 +166,8 @@ shadows(const char *a, const char *b)
 {
 	while (*a != '\0' && *b != '\0') {
 		if (*a == '{' && *b != '/') {
-			a = seg_end(a);
-			b = seg_end(b);
+			a = path_seg_end(a);
+			b = path_seg_end(b);
 			continue;
 		}
 		if (*a != *b)
@@ -393,8 +357,60 @@ cache_store(struct req *r, const char *key, const char *ver, int st)
 	return json_tagged(r, h.etag);
 }
 
-int
-route_dispatch(struct req *r)
+/* render_error makes the body for a failed request: the JSON error shape or the error page. */
+static void
+render_error(struct req *r)
+{
+	int status = r->status;
+	const char *msg = r->error != NULL && status < 500 ? r->error
+	    : status == 503 && r->error != NULL		   ? r->error
+							   : "something went wrong on our side";
+
+	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
+		struct jw w_, *w = &w_;
+		const char *k;
+		json_t *v;
+
+		req_jw_begin(r, w);
+		jw_object(w);
+		JW_KEY(w, "error");
+		jw_object(w);
+		JW_KEY(w, "code");
+		jw_string(w, status_code_name(status));
+		JW_KEY(w, "message");
+		jw_string(w, msg);
+		JW_KEY(w, "request_id");
+		jw_string(w, r->request_id);
+		if (r->error_fields != NULL) {
+			JW_KEY(w, "fields");
+			jw_object(w);
+			json_object_foreach (r->error_fields, k, v) {
+				jw_key(w, k);
+				jw_string(w, json_string_value(v));
+			}
+			jw_end_object(w);
+		}
+		jw_end_object(w);
+		jw_end_object(w);
+		req_jw_done(r, status);
+		return;
+	}
+	tpl_reset(r->w->tpl);
+	ident_error_page(r);
+	tpl_set_int(r->w->tpl, "Error.Status", status);
+	tpl_set(r->w->tpl, "Error.Reason", status_text(status));
+	tpl_set(r->w->tpl, "Error.Message", msg);
+	if (req_page(r, status, "error", status_text(status)) != status) {
+		/* The page itself failed: fall back to plain text, never to nothing. */
+		r->body.len = 0;
+		buf_printf(&r->body, "%d %s\n", status, status_text(status));
+		r->ctype = "text/plain; charset=utf-8";
+		r->status = status;
+	}
+}
+
+static int
+dispatch(struct req *r)
 {
 	const char *key = NULL, *ver = NULL;
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
@@ -406,13 +422,12 @@ route_dispatch(struct req *r)
 	int st;
 
 	for (i = 0; i < n; i++)
-		if (strcmp(t[i].method, method) == 0 && route_match(t[i].pattern, r->path, NULL))
+		if (strcmp(t[i].method, method) == 0 && path_match(t[i].pattern, r->path, NULL))
 			break;
 	if (i == n) {
 		/* No row for this method: 405 when another method has one, else 404. */
 		for (i = 0; i < n; i++) {
-			if (!route_match(t[i].pattern, r->path, NULL) ||
-			    strstr(buf_cstr(&allow), t[i].method))
+			if (!path_match(t[i].pattern, r->path, NULL) || strstr(buf_cstr(&allow), t[i].method))
 				continue;
 			if (r->route == NULL)
 				r->route = &t[i]; /* for the error's format */
@@ -428,7 +443,7 @@ route_dispatch(struct req *r)
 		return req_fail(r, 404, "there is nothing at this address");
 	}
 	r->route = &t[i];
-	route_match(r->route->pattern, r->path, r);
+	path_match(r->route->pattern, r->path, r);
 	if (r->query_string != NULL && *r->query_string != '\0') {
 		e = kv_parse_urlencoded(r->a, r->query_string, strlen(r->query_string), &r->query);
 		if (e == ERR_TOOBIG)
@@ -440,7 +455,7 @@ route_dispatch(struct req *r)
 	    kv_parse_cookies(r->a, cookie, &r->cookies) != ERR_OK)
 		return req_fail(r, 400, "too many cookies");
 	if ((st = (r->route->flags & RF_WEBHOOK) ? webhook_guard(r) : ident_guard(r)) != 0)
-		return st;
+		return st == IDENT_SESSION_ENDED ? res_auth_session_ended(r) : st;
 	if ((st = take_body(r)) != 0)
 		return st;
 	if (!(r->route->flags & RF_WEBHOOK) && (st = ident_csrf(r)) != 0)
@@ -453,4 +468,14 @@ route_dispatch(struct req *r)
 	if (req_changes_state(r) && st < 400)
 		version_ident_changed();
 	return st;
+}
+
+int
+route_dispatch(struct req *r)
+{
+	dispatch(r);
+	/* One place renders every failure, in the route's format, whoever answered it. */
+	if (r->status >= 400 && !r->body_set)
+		render_error(r);
+	return r->status;
 }

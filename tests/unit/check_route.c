@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "req.h"
+#include "path.h"
 #include "route.h"
 
 static int
@@ -70,7 +71,7 @@ START_TEST(test_match_table)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-		ck_assert_msg(route_match(cases[i].pattern, cases[i].path, NULL) == cases[i].match,
+		ck_assert_msg(path_match(cases[i].pattern, cases[i].path, NULL) == cases[i].match,
 		    "%s against %s: want %d", cases[i].pattern, cases[i].path, cases[i].match);
 }
 END_TEST
@@ -81,7 +82,7 @@ START_TEST(test_match_params)
 
 	memset(&r, 0, sizeof(r));
 	r.a = arena_new();
-	ck_assert_int_eq(route_match("/a/{x}/b/{yy}", "/a/one%20two/b/\xC3\xA9", &r), 1);
+	ck_assert_int_eq(path_match("/a/{x}/b/{yy}", "/a/one%20two/b/\xC3\xA9", &r), 1);
 	ck_assert_uint_eq(r.params.n, 2);
 	ck_assert_str_eq(r.params.items[0].k, "x");
 	ck_assert_str_eq(r.params.items[0].v, "one%20two");
@@ -91,11 +92,11 @@ START_TEST(test_match_params)
 
 	/* A literal row: nothing stored. */
 	memset(&r.params, 0, sizeof(r.params));
-	ck_assert_int_eq(route_match("/clusters/new", "/clusters/new", &r), 1);
+	ck_assert_int_eq(path_match("/clusters/new", "/clusters/new", &r), 1);
 	ck_assert_uint_eq(r.params.n, 0);
 
 	memset(&r.params, 0, sizeof(r.params));
-	ck_assert_int_eq(route_match("/clusters/{id}/edit", "/clusters/0bd2c5b8-1/edit", &r), 1);
+	ck_assert_int_eq(path_match("/clusters/{id}/edit", "/clusters/0bd2c5b8-1/edit", &r), 1);
 	ck_assert_str_eq(kv_get(&r.params, "id"), "0bd2c5b8-1");
 	arena_free(r.a);
 }
@@ -309,9 +310,9 @@ START_TEST(test_real_table_every_row_reachable)
 		size_t first = n;
 
 		ck_assert_msg(
-		    route_match(t[i].pattern, path, NULL), "%s does not match %s", t[i].pattern, path);
+		    path_match(t[i].pattern, path, NULL), "%s does not match %s", t[i].pattern, path);
 		for (size_t j = 0; j < n && first == n; j++)
-			if (strcmp(t[j].method, t[i].method) == 0 && route_match(t[j].pattern, path, NULL))
+			if (strcmp(t[j].method, t[i].method) == 0 && path_match(t[j].pattern, path, NULL))
 				first = j;
 		ck_assert_msg(first == i, "%s %s is answered by row %zu (%s)", t[i].method, path, first,
 		    t[first].pattern);
