@@ -147,6 +147,23 @@ req_fail_field(struct req *r, const char *field, const char *reason)
 }
 
 int
+req_fail_fields(struct req *r, json_t *errors)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach (errors, k, v)
+		req_fail_field(r, k, json_string_value(v));
+	return 422;
+}
+
+const char *
+req_form_field(void *ctx, const char *name)
+{
+	return kv_get(&((struct req *)ctx)->form, name);
+}
+
+int
 req_fail_err(struct req *r, enum err e, const char *what)
 {
 	switch (e) {

@@ -80,6 +80,14 @@ int req_fail_field(struct req *r, const char *field, const char *reason);
  * "field: reason; ..." (arena memory; NULL when nothing failed). The failure is cleared. */
 const char *req_take_failure(struct req *r);
 
+/* req_fail_fields records every {"field": "reason"} of errors (a field table's faults) for the 422
+ * details; returns 422. */
+int req_fail_fields(struct req *r, json_t *errors);
+
+/* req_form_field reads the posted form field name of the request ctx: the getter a field table
+ * reads a form through (field_from_form). */
+const char *req_form_field(void *ctx, const char *name);
+
 /* req_fail_err maps a library error to its status, logging server-side failures; returns it. */
 int req_fail_err(struct req *r, enum err e, const char *what);
 

@@ -407,13 +407,6 @@ res_alerts_show(struct req *r)
 
 /* ---- Acknowledgement ---- */
 
-/* form_get reads a posted form field for field_from_form. */
-static const char *
-form_get(void *ctx, const char *name)
-{
-	return kv_get(&((struct req *)ctx)->form, name);
-}
-
 /* ack_apply acknowledges (comment given) or takes back (comment NULL) the alert the path names,
  * with its history and audit rows in one transaction, then moves the alerts version on and tells
  * the browsers. Returns 0, or the status answered. */
@@ -456,19 +449,15 @@ static int
 ack_input(struct req *r, struct alert_ack_in *in)
 {
 	json_t *errors = json_own(r->a, json_object());
-	const char *k;
-	json_t *v;
 
 	field_in_init(alert_ack_fields, in);
 	if (r->json != NULL)
 		field_from_json(alert_ack_fields, in, r->json, errors);
 	else
-		field_from_form(alert_ack_fields, in, form_get, r, r->a, errors);
+		field_from_form(alert_ack_fields, in, req_form_field, r, r->a, errors);
 	if (field_validate(alert_ack_fields, in, errors) == ERR_OK)
 		return 0;
-	json_object_foreach (errors, k, v)
-		req_fail_field(r, k, json_string_value(v));
-	return 422;
+	return req_fail_fields(r, errors);
 }
 
 /* answer_alert answers the alert the path names as JSON (after a change). */

@@ -226,14 +226,10 @@ json_save(
     struct req *r, const char *id, struct cluster_in *in, const struct cred_change *creds, json_t *errors)
 {
 	struct cluster *c;
-	const char *k;
-	json_t *v;
 	enum err e;
 
 	if (cluster_validate(in, errors) != ERR_OK) {
-		json_object_foreach (errors, k, v)
-			req_fail_field(r, k, json_string_value(v));
-		return 422;
+		return req_fail_fields(r, errors);
 	}
 	if ((e = res_clusters_save(r, id, in, creds, &c)) != ERR_OK)
 		return save_failed(r, e, in->name);

@@ -12,13 +12,6 @@
 #include "res_clusters.h"
 #include "tpl.h"
 
-/* form_get reads a posted form field for field_from_form. */
-static const char *
-form_get(void *ctx, const char *name)
-{
-	return kv_get(&((struct req *)ctx)->form, name);
-}
-
 /* form_page renders the form for cluster id (NULL: a new one). The values come from in, or, when
  * sent is true, as the request posted them; errors (NULL: none) go beside their fields. */
 static int
@@ -30,7 +23,7 @@ form_page(struct req *r, int status, const char *id, const struct cluster_in *in
 	enum err e;
 
 	if (sent)
-		field_write_form_sent(cluster_fields, form_get, r, form);
+		field_write_form_sent(cluster_fields, req_form_field, r, form);
 	else
 		field_write_form(cluster_fields, in, form, r->a);
 	tpl_row_set(form, "action", id == NULL ? "/clusters" : arena_printf(r->a, "/clusters/%s", id));
@@ -98,7 +91,7 @@ form_save(struct req *r, const char *id)
 	int status = 422;
 
 	cluster_in_init(&in);
-	field_from_form(cluster_fields, &in, form_get, r, r->a, errors);
+	field_from_form(cluster_fields, &in, req_form_field, r, r->a, errors);
 	if (id == NULL) {
 		res_clusters_cred_from_form(r, &creds);
 		if ((kind = res_clusters_cred_check(&creds, &why)) != NULL)

@@ -40,12 +40,8 @@ make_token(struct req *r, struct token_in *in, json_t *errors, struct token **t)
 	if (in->role == NULL || *in->role == '\0')
 		in->role = role_name(r->id->role);
 	if (field_validate(token_fields, in, errors) != ERR_OK) {
-		const char *k;
-		json_t *v;
 
-		json_object_foreach (errors, k, v)
-			req_fail_field(r, k, json_string_value(v));
-		return 422;
+		return req_fail_fields(r, errors);
 	}
 	role = role_parse(in->role);
 	days = in->expires_days == FIELD_INT_UNSET ? 0 : in->expires_days;
@@ -68,13 +64,6 @@ make_token(struct req *r, struct token_in *in, json_t *errors, struct token **t)
 	return ident_tx_end(r, st);
 }
 
-/* form_get reads the posted form for field_from_form. */
-static const char *
-form_get(void *ctx, const char *name)
-{
-	return kv_get(&((struct req *)ctx)->form, name);
-}
-
 int
 res_tokens_create_form(struct req *r)
 {
@@ -84,11 +73,11 @@ res_tokens_create_form(struct req *r)
 	int st;
 
 	field_in_init(token_fields, &in);
-	field_from_form(token_fields, &in, form_get, r, r->a, errors);
+	field_from_form(token_fields, &in, req_form_field, r, r->a, errors);
 	st = make_token(r, &in, errors, &t);
 	if (st == 422) {
 		tpl_set(r->w->tpl, "Errors.token", req_take_failure(r));
-		field_write_form_sent(token_fields, form_get, r, tpl_rows(r->w->tpl, r->a, "Form"));
+		field_write_form_sent(token_fields, req_form_field, r, tpl_rows(r->w->tpl, r->a, "Form"));
 		return res_settings_render(r, 422);
 	}
 	if (st != 0)

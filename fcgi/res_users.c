@@ -75,12 +75,8 @@ show_otp(struct req *r, const char *username, const char *otp, int status)
 static int
 fail_fields(struct req *r, json_t *errors)
 {
-	const char *k;
-	json_t *v;
 
-	json_object_foreach (errors, k, v)
-		req_fail_field(r, k, json_string_value(v));
-	return 422;
+	return req_fail_fields(r, errors);
 }
 
 /* new_user creates the account in (read and not yet checked; errors may hold faults found
@@ -122,13 +118,6 @@ new_user(struct req *r, struct user_in *in, json_t *errors, struct user **u)
 	return 0;
 }
 
-/* form_get reads the posted form for field_from_form. */
-static const char *
-form_get(void *ctx, const char *name)
-{
-	return kv_get(&((struct req *)ctx)->form, name);
-}
-
 int
 res_users_create_form(struct req *r)
 {
@@ -138,11 +127,11 @@ res_users_create_form(struct req *r)
 	int st;
 
 	field_in_init(user_fields, &in);
-	field_from_form(user_fields, &in, form_get, r, r->a, errors);
+	field_from_form(user_fields, &in, req_form_field, r, r->a, errors);
 	st = new_user(r, &in, errors, &u);
 	if (st == 422 || st == 409) {
 		tpl_set(r->w->tpl, "Errors.user", req_take_failure(r));
-		field_write_form_sent(user_fields, form_get, r, tpl_rows(r->w->tpl, r->a, "Form"));
+		field_write_form_sent(user_fields, req_form_field, r, tpl_rows(r->w->tpl, r->a, "Form"));
 		return users_page(r, st);
 	}
 	if (st != 0)
