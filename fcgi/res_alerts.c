@@ -530,6 +530,20 @@ res_alerts_unack_form(struct req *r)
 
 #define EXPORT_MAX 10000
 
+/* csv_quoted appends s between double quotes, each of its quotes doubled, after prefix. */
+static void
+csv_quoted(struct buf *b, const char *prefix, const char *s)
+{
+	buf_addc(b, '"');
+	buf_adds(b, prefix);
+	for (; *s != '\0'; s++) {
+		if (*s == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *s);
+	}
+	buf_addc(b, '"');
+}
+
 /* csv_cell appends s as one RFC 4180 field: quoted when it holds a comma, quote or line break,
  * and led by an apostrophe when a spreadsheet would take it for a formula (=, +, -, @, tab). */
 static void
@@ -537,23 +551,11 @@ csv_cell(struct buf *b, const char *s, bool last)
 {
 	if (s == NULL)
 		s = "";
-	if (strchr("=+-@\t\r", s[0]) != NULL && s[0] != '\0') {
-		buf_adds(b, "\"'");
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				buf_addc(b, '"');
-			buf_addc(b, *s);
-		}
-		buf_addc(b, '"');
-	} else if (strpbrk(s, ",\"\r\n") != NULL) {
-		buf_addc(b, '"');
-		for (; *s != '\0'; s++) {
-			if (*s == '"')
-				buf_addc(b, '"');
-			buf_addc(b, *s);
-		}
-		buf_addc(b, '"');
-	} else
+	if (s[0] != '\0' && strchr("=+-@\t\r", s[0]) != NULL)
+		csv_quoted(b, "'", s);
+	else if (strpbrk(s, ",\"\r\n") != NULL)
+		csv_quoted(b, "", s);
+	else
 		buf_adds(b, s);
 	buf_adds(b, last ? "\r\n" : ",");
 }

@@ -158,6 +158,25 @@ alert_webhook_parse(struct arena *a, json_t *body, struct alert_batch *out, cons
 	return ERR_OK;
 }
 
+/* read_changes reads the changed alerts a statement returned (id, fingerprint, status, alertname,
+ * severity) into arena memory, their count in *n. */
+static struct alert_change *
+read_changes(struct arena *a, struct dbres *res, int *n)
+{
+	struct alert_change *out;
+
+	*n = dbres_rows(res);
+	out = arena_alloc(a, sizeof(*out) * (size_t)(*n + 1));
+	for (int i = 0; i < *n; i++) {
+		out[i].id = dbres_get(res, i, 0);
+		out[i].fingerprint = dbres_get(res, i, 1);
+		out[i].status = dbres_get(res, i, 2);
+		out[i].alertname = dbres_get(res, i, 3);
+		out[i].severity = dbres_get(res, i, 4);
+	}
+	return out;
+}
+
 /* names_ok says whether v is absent, null or an array of at most 64 strings of at most 256 bytes. */
 static bool
 names_ok(json_t *v)
@@ -286,17 +305,7 @@ alert_reconcile(struct db *db, struct arena *a, const char *cluster_id, const st
 	p[2] = fetched_at;
 	if ((e = db_exec(db, &st_reconcile, p, a, &res)) != ERR_OK)
 		return e;
-	*n = dbres_rows(res);
-	*changes = arena_alloc(a, sizeof(**changes) * (size_t)(*n + 1));
-	for (int i = 0; i < *n; i++) {
-		struct alert_change *c = &(*changes)[i];
-
-		c->id = dbres_get(res, i, 0);
-		c->fingerprint = dbres_get(res, i, 1);
-		c->status = dbres_get(res, i, 2);
-		c->alertname = dbres_get(res, i, 3);
-		c->severity = dbres_get(res, i, 4);
-	}
+	*changes = read_changes(a, res, n);
 	return ERR_OK;
 }
 
@@ -357,17 +366,7 @@ alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struc
 		return ERR_INTERNAL;
 	if ((e = db_exec(db, &st_ingest, p, a, &res)) != ERR_OK)
 		return e;
-	*n = dbres_rows(res);
-	*changes = arena_alloc(a, sizeof(**changes) * (size_t)(*n + 1));
-	for (int i = 0; i < *n; i++) {
-		struct alert_change *c = &(*changes)[i];
-
-		c->id = dbres_get(res, i, 0);
-		c->fingerprint = dbres_get(res, i, 1);
-		c->status = dbres_get(res, i, 2);
-		c->alertname = dbres_get(res, i, 3);
-		c->severity = dbres_get(res, i, 4);
-	}
+	*changes = read_changes(a, res, n);
 	return ERR_OK;
 }
 
