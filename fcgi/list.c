@@ -94,3 +94,37 @@ list_choices(struct req *r, const char *name, const char *const *choices, int n,
 	}
 	return 0;
 }
+
+/* list_values returns every value of the query parameter name, each also split at commas, as a
+ * NULL-terminated list (arena memory), or NULL when none is given. */
+const char **
+list_values(struct req *r, const char *name)
+{
+	const char **out = NULL;
+	size_t n = 0, cap = 0;
+
+	for (size_t i = 0; i < r->query.n; i++) {
+		const char *v = r->query.items[i].v;
+
+		if (strcmp(r->query.items[i].k, name) != 0)
+			continue;
+		while (*v != '\0') {
+			size_t len = strcspn(v, ",");
+
+			if (len > 0) {
+				if (n + 2 > cap) {
+					const char **bigger =
+					    arena_alloc(r->a, sizeof(*out) * (cap = cap * 2 + 8));
+
+					if (n > 0)
+						memcpy(bigger, out, sizeof(*out) * n);
+					out = bigger;
+				}
+				out[n++] = arena_strndup(r->a, v, len);
+				out[n] = NULL;
+			}
+			v += len + (v[len] == ',');
+		}
+	}
+	return out;
+}

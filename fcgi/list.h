@@ -31,4 +31,9 @@ int list_read(struct req *r, const char *const *sorts, struct list_params *out);
  * choices when a value is not one of them. */
 int list_choices(struct req *r, const char *name, const char *const *choices, int n, unsigned *mask);
 
+/* list_values returns every value of the query parameter name, repeated or comma-separated, as a
+ * NULL-terminated list (arena memory), or NULL when none is given: a filter of free values, such
+ * as cluster names. */
+const char **list_values(struct req *r, const char *name);
+
 #endif

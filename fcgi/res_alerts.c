@@ -14,6 +14,7 @@
 #include "field.h"
 #include "ident.h"
 #include "kv.h"
+#include "list.h"
 #include "tpl.h"
 #include "url.h"
 #include "events.h"
@@ -93,40 +94,6 @@ res_alerts_webhook(struct req *r)
 static const char *const states[] = { "firing", "acknowledged", "silenced", "inhibited", "resolved", NULL };
 static const char *const group_bys[] = { "alertname", "cluster", "severity", NULL };
 
-/* query_values returns every value of the query parameter name, each also split at commas, as a
- * NULL-terminated list (arena memory), or NULL when none is given. */
-static const char **
-query_values(struct req *r, const char *name)
-{
-	const char **out = NULL;
-	size_t n = 0, cap = 0;
-
-	for (size_t i = 0; i < r->query.n; i++) {
-		const char *v = r->query.items[i].v;
-
-		if (strcmp(r->query.items[i].k, name) != 0)
-			continue;
-		while (*v != '\0') {
-			size_t len = strcspn(v, ",");
-
-			if (len > 0) {
-				if (n + 2 > cap) {
-					const char **bigger =
-					    arena_alloc(r->a, sizeof(*out) * (cap = cap * 2 + 8));
-
-					if (n > 0)
-						memcpy(bigger, out, sizeof(*out) * n);
-					out = bigger;
-				}
-				out[n++] = arena_strndup(r->a, v, len);
-				out[n] = NULL;
-			}
-			v += len + (v[len] == ',');
-		}
-	}
-	return out;
-}
-
 static bool
 one_of(const char *s, const char *const *list)
 {
@@ -141,15 +108,14 @@ one_of(const char *s, const char *const *list)
 static int
 read_filter(struct req *r, struct alert_filter *f)
 {
+	struct list_params lp;
 	const char **v, *s;
-	char *end;
-	long n;
+	int st;
 
 	memset(f, 0, sizeof(*f));
-	f->limit = ALERT_LIST_DEFAULT;
-	f->clusters = query_values(r, "cluster");
-	f->severities = query_values(r, "severity");
-	if ((f->states = v = query_values(r, "state")) != NULL)
+	f->clusters = list_values(r, "cluster");
+	f->severities = list_values(r, "severity");
+	if ((f->states = v = list_values(r, "state")) != NULL)
 		for (; *v != NULL; v++)
 			if (!one_of(*v, states))
 				return req_fail(r, 400,
@@ -172,14 +138,10 @@ read_filter(struct req *r, struct alert_filter *f)
 			return req_fail(r, 400, why);
 		f->nmatchers++;
 	}
-	if ((s = kv_get(&r->query, "limit")) != NULL && *s != '\0') {
-		n = strtol(s, &end, 10);
-		if (*end != '\0' || n < 1 || n > ALERT_LIST_MAX)
-			return req_fail(r, 400, "limit is a number from 1 to 500");
-		f->limit = (int)n;
-	}
-	if ((s = kv_get(&r->query, "cursor")) != NULL && *s != '\0')
-		f->cursor = s;
+	if ((st = list_read(r, NULL, &lp)) != 0)
+		return st;
+	f->limit = lp.limit;
+	f->cursor = lp.cursor;
 	return 0;
 }
 

@@ -32,7 +32,6 @@ struct alert_ack_in {
 extern const struct field alert_ack_fields[];
 
 #define ALERT_LIST_MAX 500
-#define ALERT_LIST_DEFAULT 100
 #define ALERT_MATCHERS_MAX 16
 #define ALERT_REGEX_MAX 256
 
