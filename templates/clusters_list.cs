@@ -21,7 +21,7 @@
 <table class="table clusters cards" id="clusters-table">
 <thead><tr><?cs call:sort_header("name", "Name") ?><?cs call:sort_header("status", "Status") ?><?cs call:sort_header("environment", "Environment") ?><?cs call:sort_header("type", "Type") ?><?cs call:sort_header("region", "Region") ?><th scope="col">Version</th><th scope="col">GPUs</th><th scope="col">Labels</th><?cs call:sort_header("last_seen", "Last seen") ?><th scope="col" class="col-api">API server</th></tr></thead><?cs # The rows spell out env_badge, status_badge and seen (macros.cs): a call per row costs more than the rest of the cell. ?>
 <tbody><?cs each:c = Clusters ?>
-<tr class="row-status-<?cs var:c.status ?>" data-cluster-id="<?cs var:c.id ?>" data-cluster-name="<?cs var:c.name ?>" data-live-key="<?cs var:c.id ?>" data-live-id="<?cs var:c.id ?>" data-class="row-status-:status">
+<tr class="row-status-<?cs var:c.status ?>" data-cluster-name="<?cs var:c.name ?>" data-live-key="<?cs var:c.id ?>" data-live-id="<?cs var:c.id ?>" data-class="row-status-:status">
 <td class="cell-name"><a href="/clusters/<?cs var:c.id ?>"><?cs var:c.name ?></a><?cs if:c.display_name ?><div class="sub"><?cs var:c.display_name ?></div><?cs /if ?></td>
 <td class="cell-status"><span class="badge status-<?cs var:c.status ?>" data-field="status" data-class="status-:status"><?cs var:c.status ?></span><div class="sub reason" data-field="status_reason" data-hide-empty title="<?cs var:c.status_reason ?>"<?cs if:!c.status_reason ?> hidden<?cs /if ?>><?cs var:c.status_reason ?></div></td>
 <td class="cell-env" data-label="Environment"><span class="badge env-<?cs var:c.environment ?>"><?cs var:c.environment ?></span></td>
@@ -29,7 +29,7 @@
 <td data-label="Region"><?cs var:c.region ?></td>
 <td data-label="Version"><span data-field="version"><?cs var:c.version ?></span></td>
 <td class="cell-gpu" data-label="GPUs"><?cs if:c.has_gpu == "1" ?><span class="gpu-yes" title="has GPUs">GPU</span><?cs else ?><span class="muted">–</span><?cs /if ?></td>
-<td class="labels" data-label="Labels"><?cs each:l = c.labels ?><a class="chip" href="/clusters?label=<?cs var:url_escape(l.k) ?>%3D<?cs var:url_escape(l.v) ?>" title="Show the clusters labelled <?cs var:l.k ?>=<?cs var:l.v ?>"><?cs var:l.k ?>=<?cs var:l.v ?></a><?cs /each ?></td>
+<td class="labels" data-label="Labels"><?cs each:l = c.labels ?><a class="chip" href="/clusters?label=<?cs var:url_escape(l.k) ?>%3D<?cs var:url_escape(l.v) ?>"><?cs var:l.k ?>=<?cs var:l.v ?></a><?cs /each ?></td>
 <td data-label="Last seen"><time data-field="last_seen" datetime="<?cs var:c.last_seen ?>"><?cs if:c.last_seen ?><?cs var:c.last_seen ?><?cs else ?>never<?cs /if ?></time></td>
 <td class="url col-api" data-label="API server"><div class="clip" title="<?cs var:c.api_url ?>"><?cs var:c.api_url ?></div></td>
 </tr><?cs /each ?></tbody>
