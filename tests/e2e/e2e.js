@@ -623,6 +623,73 @@ step("screenshots: dashboard, list and a cluster at 1440x900 and 390x844, light 
 	}
 });
 
+/* webhook posts an Alertmanager webhook body for cluster with its ingest token, as Alertmanager
+ * does, and returns the receipt. */
+async function webhook(cluster, token, alerts) {
+	const r = await fetch(url(`/api/v1/alerts/webhook/${cluster}`), {
+		method: "POST",
+		headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+		body: JSON.stringify({ version: "4", status: "firing", receiver: "aiops", groupKey: "{}:{}", alerts }),
+	});
+	const text = await r.text();
+	assert.equal(r.status, 200, `the webhook answered ${r.status}: ${text}`);
+	return JSON.parse(text);
+}
+
+step("an alert arrives without a reload, is acknowledged with a comment, and the view exports as CSV", async () => {
+	const name = "alerts-" + TAG.slice(0, 10);
+	const made = await apiCluster({ name, api_url: "https://api." + name + ".example:6443", environment: "lab", type: "k3s" });
+	const tok = await page.evaluate(
+	    async ([i, t]) => {
+		    const r = await fetch(`/api/v1/clusters/${i}/ingest-token`, { method: "POST", headers: { "X-CSRF-Token": t } });
+		    return [r.status, await r.json()];
+	    },
+	    [made.id, await csrfToken()]);
+	assert.equal(tok[0], 201, JSON.stringify(tok[1]));
+	try {
+		await goto(`/alerts?cluster=${name}`);
+		await page.waitForSelector("#live[data-state=live]");
+		assert.equal(await page.locator("#alerts-table tbody tr").count(), 0);
+		await page.fill('input[name="q"]', "typed, not sent");
+		await page.focus('input[name="q"]');
+		const receipt = await webhook(name, tok[1].token, [{
+			status: "firing", startsAt: new Date().toISOString(), endsAt: "0001-01-01T00:00:00Z",
+			generatorURL: "http://prometheus.example:9090/graph?g0.expr=up",
+			labels: { alertname: "GPUTemperatureHigh", severity: "critical", gpu: "2", instance: "gpu-worker-01" },
+			annotations: { summary: "GPU 2 on gpu-worker-01 is at 91C <b>", runbook_url: "javascript:alert(1)" },
+		}]);
+		assert.equal(receipt.changed, 1);
+		await page.waitForSelector("#alerts-table tbody tr", { timeout: 10000 });
+		assert.equal(await page.inputValue('input[name="q"]'), "typed, not sent", "the search box kept its text");
+		assert.match(await page.locator("#alerts-table tbody tr").first().innerText(), /GPUTemperatureHigh/);
+		await shot("20-alerts-live");
+		await page.click("#alerts-table tbody tr a");
+		await page.waitForSelector("#ack-comment");
+		assert.equal(await page.locator('a[href^="javascript:"]').count(), 0, "a javascript: runbook is no link");
+		await page.fill("#ack-comment", "draining gpu-worker-01");
+		await submitForm(/\/alerts\/\d+$/);
+		assert.match(await page.locator(".flash").innerText(), /Acknowledged/);
+		assert.match(await page.locator(".card.ack").innerText(), /draining gpu-worker-01/);
+		await shot("21-alert-acked");
+		await goto(`/alerts?cluster=${name}`);
+		assert.equal(await page.locator("#alerts-table .badge.acked").count(), 1, "the list marks it acknowledged");
+		const [download] = await Promise.all([page.waitForEvent("download"), page.click('a:has-text("CSV")')]);
+		assert.match(download.suggestedFilename(), /^alerts-\d{8}-\d{6}\.csv$/);
+		const csv = fs.readFileSync(await download.path(), "utf8");
+		assert.match(csv, /^id,cluster,alertname,severity,status/);
+		assert.match(csv, new RegExp(`,${name},GPUTemperatureHigh,critical,firing,`));
+		await page.setViewportSize({ width: 390, height: 844 });
+		await setTheme("dark");
+		await goto(`/alerts?cluster=${name}`);
+		assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scroll on a phone");
+		await shot("22-alerts-phone-dark");
+	} finally {
+		await setTheme("light");
+		await page.setViewportSize({ width: 1280, height: 900 });
+		await apiDelete(made.id);
+	}
+});
+
 step("the dark theme is chosen with the toggle and survives a reload", async () => {
 	await goto("/clusters");
 	const light = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
