@@ -132,7 +132,7 @@ collect_alerts(struct collect *co)
 			continue;
 		t->c = &items[i];
 		m++;
-		url = collect_url(co->a, t->c->alertmanager_url, "/api/v2/alerts");
+		url = http_url_join(co->a, t->c->alertmanager_url, "/api/v2/alerts");
 		if ((t->refused = http_url_refused(url)) != NULL)
 			continue;
 		collect_secrets(co, t->c, t->secrets);

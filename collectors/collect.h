@@ -18,10 +18,6 @@ struct collect {
 
 struct cluster;
 
-/* collect_url joins base (which may end with a slash, or carry a path prefix) and path; arena
- * memory. */
-const char *collect_url(struct arena *a, const char *base, const char *path);
-
 /* collect_secrets opens c's credentials into secrets (CREDENTIAL__MAX slots, arena memory; the
  * caller wipes them with credential_wipe as soon as its requests are done). One that cannot be
  * opened is logged, never its value, and left out. */

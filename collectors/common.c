@@ -10,16 +10,6 @@
 #include "credential.h"
 #include "log.h"
 
-const char *
-collect_url(struct arena *a, const char *base, const char *path)
-{
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return arena_printf(a, "%.*s%s", (int)n, base, path);
-}
-
 void
 collect_secrets(struct collect *co, const struct cluster *c, char **secrets)
 {

@@ -58,7 +58,7 @@ add_check(struct collect *co, struct target *t, enum check k, const char *base, 
 
 	if (base == NULL || *base == '\0')
 		return;
-	url = collect_url(co->a, base, path);
+	url = http_url_join(co->a, base, path);
 	t->used[k] = true;
 	if ((t->refused[k] = http_url_refused(url)) != NULL)
 		return;

@@ -17,6 +17,11 @@ int res_alerts_page(struct req *r);
 int res_alerts_show(struct req *r);
 int res_alerts_ack(struct req *r);
 int res_alerts_export(struct req *r);
+
+/* res_silences.c: silences, in each cluster's Alertmanager. */
+int res_silences_create(struct req *r);
+int res_silences_list(struct req *r);
+int res_silences_expire(struct req *r);
 int res_alerts_unack(struct req *r);
 int res_alerts_ack_form(struct req *r);
 int res_alerts_unack_form(struct req *r);

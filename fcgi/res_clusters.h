@@ -74,4 +74,9 @@ void res_clusters_cred_rows(struct req *r, const bool *set);
  * may be NULL), as part of the transaction in progress. */
 enum err res_clusters_audit(struct req *r, const char *action, const struct cluster *c, json_t *details);
 
+/* res_clusters_key returns the worker's sealing key, read again when the key file has changed since
+ * (aiopsctl keys rotate writes a new file), so nothing is sealed or opened under a key that is gone;
+ * NULL when it cannot be read (logged). Owned by the worker. */
+struct secret_key *res_clusters_key(struct req *r);
+
 #endif

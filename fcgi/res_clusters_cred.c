@@ -37,39 +37,6 @@ res_clusters_cred_rows(struct req *r, const bool *set)
 	}
 }
 
-/* key_stamp names the key file's current version: its inode and change time (0 when absent). */
-static unsigned long long
-key_stamp(void)
-{
-	struct stat st;
-
-	if (stat(cfg_str("secrets.key_file"), &st) != 0)
-		return 0;
-	return ((unsigned long long)st.st_ino << 32) ^ (unsigned long long)st.st_ctim.tv_sec ^
-	    (unsigned long long)st.st_ctim.tv_nsec;
-}
-
-/* current_key returns the worker's sealing key, read again when the key file has changed since
- * (aiopsctl keys rotate writes a new file): nothing is ever sealed under a key that is gone. */
-static struct secret_key *
-current_key(struct req *r)
-{
-	unsigned long long now = key_stamp();
-	struct secret_key *k;
-	const char *why;
-
-	if (r->w->key != NULL && now == r->w->key_stamp)
-		return r->w->key;
-	if (secret_key_load(cfg_str("secrets.key_file"), 0, &k, &why) != ERR_OK) {
-		log_error(r->request_id, "key file %s: %s", cfg_str("secrets.key_file"), why);
-		return NULL;
-	}
-	secret_key_free(r->w->key);
-	r->w->key = k;
-	r->w->key_stamp = now;
-	return k;
-}
-
 const char *
 res_clusters_cred_check(const struct cred_change *ch, const char **why)
 {
@@ -90,7 +57,7 @@ res_clusters_cred_store(struct req *r, const struct cluster *c, const struct cre
 	for (int k = 0; k < CREDENTIAL__MAX; k++) {
 		if (!ch->touch[k])
 			continue;
-		if (key == NULL && (key = current_key(r)) == NULL)
+		if (key == NULL && (key = res_clusters_key(r)) == NULL)
 			return ERR_IO;
 		if ((e = credential_set(r->w->db, r->a, key, c->id, (enum credential_kind)k, ch->want[k])) !=
 		    ERR_OK)

@@ -117,6 +117,9 @@ static const struct route routes[] = {
 	ROUTE_CACHED("/api/v1/alerts/{id}", res_alerts_get, ROLE_VIEWER, J, ALERTS),
 	ROUTE("POST", "/api/v1/alerts/{id}/ack", res_alerts_ack, ROLE_OPERATOR, J | RF_BODY_JSON),
 	ROUTE("POST", "/api/v1/alerts/{id}/unack", res_alerts_unack, ROLE_OPERATOR, J),
+	ROUTE("GET", "/api/v1/silences", res_silences_list, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/silences", res_silences_create, ROLE_OPERATOR, J | RF_BODY_JSON),
+	ROUTE("DELETE", "/api/v1/silences/{id}", res_silences_expire, ROLE_OPERATOR, J),
 };
 
 #undef H
@@ -362,9 +365,9 @@ static void
 render_error(struct req *r)
 {
 	int status = r->status;
-	const char *msg = r->error != NULL && status < 500 ? r->error
-	    : status == 503 && r->error != NULL		   ? r->error
-							   : "something went wrong on our side";
+	const char *msg = r->error != NULL && status < 500	   ? r->error
+	    : (status == 502 || status == 503) && r->error != NULL ? r->error
+								   : "something went wrong on our side";
 
 	if (req_wants_json(r) || (r->route != NULL && (r->route->flags & RF_TEXT))) {
 		struct jw w_, *w = &w_;

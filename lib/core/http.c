@@ -184,6 +184,13 @@ prepare(struct http_req *h)
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "aiops-collect/" PACKAGE_VERSION);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, h);
+	if (h->json != NULL) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->json);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(h->json));
+		hdr = curl_slist_append(hdr, "Content-Type: application/json");
+	}
+	if (h->method != NULL)
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, h->method);
 	h->detail[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->detail);
 	if (h->ca_pem != NULL) {
@@ -379,4 +386,14 @@ http_release(struct http_req *h)
 	buf_free(&h->body);
 	free(h->location);
 	h->location = NULL;
+}
+
+const char *
+http_url_join(struct arena *a, const char *base, const char *path)
+{
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return arena_printf(a, "%.*s%s", (int)n, base, path);
 }

@@ -15,6 +15,8 @@
 struct http_req {
 	/* in */
 	const char *url;
+	const char *method; /* NULL: GET; "POST", "DELETE", ... */
+	const char *json; /* a JSON body to send (Content-Type: application/json), or NULL */
 	const char *bearer; /* Authorization: Bearer, or NULL */
 	const char *basic; /* "user:password" for basic auth, or NULL */
 	const char *ca_pem; /* trust only these certificates, or NULL for the system's */
@@ -58,6 +60,10 @@ enum http_url_defect http_url_check(const char *url, char **host);
  * URL, credentials in it, or a host that is a link-local or metadata address. Names are checked
  * again after resolution, when the connection is made. */
 const char *http_url_refused(const char *url);
+
+/* http_url_join appends path to base (which may end with a slash, or carry a path prefix); arena
+ * memory. */
+const char *http_url_join(struct arena *a, const char *base, const char *path);
 
 /* http_run performs the n requests at most concurrency at a time (curl multi) and returns when
  * all have finished or failed; each request's own timeout bounds it. The copies it makes of a

@@ -132,10 +132,56 @@ assert_json '[.items[].alertname] == ["GPUHot"] and .items[0].silenced_by == "'"
 	"the silence made in Alertmanager shows on the alert it covers"
 out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
 check "a second pass changes nothing ($out)" grep -q '0 alerts changed state' <<<"$out"
+section "silences made here, in the cluster's Alertmanager"
+hot=$(sql "SELECT id FROM alerts WHERE alertname = 'GPUHot' AND cluster_id = '$cid'")
+json POST /api/v1/silences "{\"alert_id\": \"$hot\", \"duration_minutes\": 90, \"comment\": \"replacing the fan\"}"
+assert_status 201 "an operator silences an alert for 90 minutes"
+sid2=$(jb .silence_id)
+assert_json '.cluster == "am-real" and (.ends_at | test("Z$"))' "in its cluster, with its end"
+amsil=$(curl -fsS "http://127.0.0.1:$AM_PORT/api/v2/silence/$sid2")
+assert_eq "$(jq -r '.status.state + " " + .createdBy + " " + .comment' <<<"$amsil")" "active $TEST_ADMIN replacing the fan" \
+	"the Alertmanager holds it, made by the caller with the comment"
+assert_eq "$(jq -c '[.matchers[] | select(.isRegex | not) | .name] | sort' <<<"$amsil")" \
+	"$(sql "SELECT jsonb_agg(k ORDER BY k) FROM alerts, jsonb_object_keys(labels) k WHERE id = $hot" | jq -c .)" \
+	"one exact matcher per label of the alert"
+get "/api/v1/silences?cluster=am-real"
+assert_json '([.items[] | select(.silence.id == "'"$sid2"'")] | length) == 1 and ([.clusters[] | .cluster + " " + .outcome] == ["am-real ok"])' \
+	"the fleet's list has it, and says each Alertmanager answered"
+get "/api/v1/audit?action=silence.create"
+assert_json '[.items[] | select(.target == "cluster:am-real")] | length >= 1' "making it is audited"
+json POST /api/v1/silences '{"cluster": "am-real", "matchers": [{"name": "alertname", "value": "Watch.*", "isRegex": true}], "duration_minutes": 5, "comment": "matchers given"}'
+assert_status 201 "a silence from matchers"
+sid3=$(jb .silence_id)
+json POST /api/v1/silences '{"cluster": "am-real", "matchers": [], "duration_minutes": 5, "comment": "x"}'
+assert_status 422 "no matcher: 422"
+json POST /api/v1/silences '{"alert_id": "'"$hot"'", "duration_minutes": 0, "comment": "x"}'
+assert_status 422 "no duration: 422"
+json POST /api/v1/silences '{"alert_id": "'"$hot"'", "duration_minutes": 5}'
+assert_status 422 "no comment: 422"
+n_audit=$(sql "SELECT count(*) FROM audit_log WHERE action = 'silence.create'")
+json POST /api/v1/silences '{"cluster": "am-real", "matchers": [{"name": "alertname", "value": ""}], "duration_minutes": 5, "comment": "matches all"}'
+assert_status 502 "what the Alertmanager refuses is a 502 with its words"
+assert_json '.error.message | test("Alertmanager answered HTTP 400")' "saying so"
+assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE action = 'silence.create'")" "$n_audit" "and nothing is audited for it"
+req DELETE "/api/v1/silences/$sid3?cluster=am-real"
+assert_status 204 "an operator expires a silence"
+assert_eq "$(curl -fsS "http://127.0.0.1:$AM_PORT/api/v2/silence/$sid3" | jq -r .status.state)" expired "the Alertmanager has it expired"
+create_cluster "$(cluster_body am-none lab k3s)"
+json POST /api/v1/silences '{"cluster": "am-none", "matchers": [{"name": "a", "value": "b"}], "duration_minutes": 5, "comment": "x"}'
+assert_status 409 "a cluster without an Alertmanager: 409"
+AUTH=bearer BEARER=$(stack_ctl "$STACK_DIR" token create --user "$TEST_ADMIN" --name silence-viewer --role viewer 2>/dev/null) \
+	json POST /api/v1/silences '{"cluster": "am-real", "matchers": [{"name": "a", "value": "b"}], "duration_minutes": 5, "comment": "x"}'
+assert_status 403 "a viewer may not silence"
+
 kill "$am_pid" 2>/dev/null
 wait "$am_pid" 2>/dev/null
 out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
 check "an Alertmanager that is down is reported, its alerts left as they were" grep -q '1 failed' <<<"$out"
+get "/api/v1/silences?cluster=am-real"
+assert_json '.items == [] and .clusters[0].outcome == "failed" and (.clusters[0].error | test("am-real"))' \
+	"the list names the Alertmanager that did not answer"
+json POST /api/v1/silences "{\"alert_id\": \"$hot\", \"duration_minutes\": 5, \"comment\": \"x\"}"
+assert_status 502 "silencing through an Alertmanager that is down: 502"
 assert_eq "$(sql "SELECT count(*) FROM alerts WHERE cluster_id = '$cid' AND status = 'firing'")" 2 \
 	"nothing is resolved for want of an answer"
 

@@ -1,0 +1,358 @@
+/* res_silences.c: silences, kept where they act, in each cluster's Alertmanager (API v2): made from
+ * an alert's labels or from matchers, listed across the fleet, expired. Each change is audited in
+ * a transaction that commits only once the Alertmanager has taken it. */
+#include "config.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "alert_query.h"
+#include "arena.h"
+#include "cfg.h"
+#include "cluster.h"
+#include "credential.h"
+#include "http.h"
+#include "ident.h"
+#include "json.h"
+#include "jw.h"
+#include "kv.h"
+#include "list.h"
+#include "req.h"
+#include "res.h"
+#include "res_clusters.h"
+#include "text.h"
+
+#define SILENCE_MINUTES_MAX (30 * 24 * 60)
+
+/* A call to one cluster's Alertmanager, with the credentials it borrowed. */
+struct am_call {
+	const struct cluster *c;
+	struct http_req h;
+	char *secrets[CREDENTIAL__MAX];
+	const char *refused; /* why the call cannot be made, or NULL */
+};
+
+static void
+call_done(struct http_req *h, void *arg)
+{
+	(void)h;
+	credential_wipe(((struct am_call *)arg)->secrets);
+}
+
+/* am_prepare readies call to send method (NULL: GET) to path on c's Alertmanager, with its sealed
+ * credentials and json as the body (or NULL). call->refused says why it cannot be made. */
+static void
+am_prepare(struct req *r, struct am_call *call, const struct cluster *c, const char *method, const char *path,
+    const char *json)
+{
+	bool unopened[CREDENTIAL__MAX];
+	const char *url;
+
+	memset(call, 0, sizeof(*call));
+	call->c = c;
+	if (c->alertmanager_url == NULL || *c->alertmanager_url == '\0') {
+		call->refused = "it has no Alertmanager URL";
+		return;
+	}
+	url = http_url_join(r->a, c->alertmanager_url, path);
+	if ((call->refused = http_url_refused(url)) != NULL)
+		return;
+	(void)credential_open_all(r->w->db, r->a, res_clusters_key(r), c->id, call->secrets, unopened);
+	call->h.url = url;
+	call->h.method = method;
+	call->h.json = json;
+	call->h.bearer = call->secrets[CREDENTIAL_ALERTMANAGER_TOKEN];
+	call->h.basic = call->h.bearer == NULL ? call->secrets[CREDENTIAL_BASIC_AUTH] : NULL;
+	call->h.ca_pem = call->secrets[CREDENTIAL_CA_BUNDLE];
+	call->h.timeout_ms = cfg_int("collect.timeout_ms");
+	call->h.max_bytes = 4u << 20;
+	call->h.done = call_done;
+	call->h.done_arg = call;
+}
+
+/* am_outcome says why call did not succeed (our words, with what the Alertmanager said), or NULL
+ * when it answered 2xx. Arena memory. */
+static const char *
+am_outcome(struct req *r, const struct am_call *call)
+{
+	if (call->refused != NULL)
+		return arena_printf(r->a, "cluster %s: %s", call->c->name, call->refused);
+	if (call->h.failed)
+		return arena_printf(r->a, "cluster %s's Alertmanager: %s", call->c->name, call->h.error);
+	if (call->h.status < 200 || call->h.status >= 300)
+		return arena_printf(r->a, "cluster %s's Alertmanager answered HTTP %ld: %.*s", call->c->name,
+		    call->h.status, (int)(call->h.body.len > 200 ? 200 : call->h.body.len),
+		    call->h.body.p != NULL ? call->h.body.p : "");
+	return NULL;
+}
+
+/* am_run sends one prepared call; returns NULL on success, else why (as am_outcome). */
+static const char *
+am_run(struct req *r, struct am_call *call)
+{
+	struct http_req *one = &call->h;
+
+	if (call->refused == NULL)
+		http_run(&one, 1, 1);
+	else
+		credential_wipe(call->secrets);
+	return am_outcome(r, call);
+}
+
+/* rfc3339 writes the time t as RFC 3339 UTC (arena memory). */
+static const char *
+rfc3339(struct arena *a, time_t t)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/* find_cluster reads the cluster ref names (a name or an id); 0 or the status answered. */
+static int
+find_cluster(struct req *r, const char *ref, struct cluster **c)
+{
+	enum err e;
+
+	if (ref == NULL || *ref == '\0')
+		return req_fail_field(r, "cluster", "name the cluster (its name or id), or give alert_id");
+	e = text_uuid_ok(ref) ? cluster_get(r->w->db, r->a, ref, c)
+			      : cluster_get_by_name(r->w->db, r->a, ref, c);
+	if (e == ERR_NOTFOUND)
+		return req_fail(r, 404, "no cluster has this name or id");
+	if (e != ERR_OK)
+		return req_fail_err(r, e, "get cluster");
+	return 0;
+}
+
+/* matchers_from_labels makes the exact matchers of an alert's labels (a JSON object as text). */
+static json_t *
+matchers_from_labels(struct arena *a, const char *labels)
+{
+	json_t *l = json_own(a, json_loads(labels != NULL ? labels : "{}", 0, NULL)), *out = json_array(), *v;
+	const char *k;
+
+	json_object_foreach (l, k, v)
+		json_array_append_new(out,
+		    json_pack("{s:s, s:s, s:b, s:b}", "name", k, "value", json_string_value(v), "isRegex", 0,
+			"isEqual", 1));
+	return json_own(a, out);
+}
+
+/* matchers_checked checks the matchers a person sent: 1 to 16 of {name, value, isRegex, isEqual};
+ * returns them as Alertmanager takes them, or NULL with *why. */
+static json_t *
+matchers_checked(struct arena *a, json_t *in, const char **why)
+{
+	json_t *out, *m;
+	size_t i;
+
+	if (!json_is_array(in) || json_array_size(in) == 0 || json_array_size(in) > 16) {
+		*why = "matchers is a list of 1 to 16 {name, value, isRegex, isEqual}";
+		return NULL;
+	}
+	out = json_own(a, json_array());
+	json_array_foreach (in, i, m) {
+		const char *name = json_string_value(json_object_get(m, "name"));
+		const char *value = json_string_value(json_object_get(m, "value"));
+		json_t *re = json_object_get(m, "isRegex"), *eq = json_object_get(m, "isEqual");
+
+		if (name == NULL || value == NULL || strlen(name) > 128 || strlen(value) > 1024 ||
+		    (re != NULL && !json_is_boolean(re)) || (eq != NULL && !json_is_boolean(eq))) {
+			*why = arena_printf(a,
+			    "matchers[%zu] needs a name and a value (text), isRegex and isEqual "
+			    "true or false",
+			    i);
+			return NULL;
+		}
+		json_array_append_new(out,
+		    json_pack("{s:s, s:s, s:b, s:b}", "name", name, "value", value, "isRegex",
+			re != NULL && json_is_true(re), "isEqual", eq == NULL || json_is_true(eq)));
+	}
+	return out;
+}
+
+int
+res_silences_create(struct req *r)
+{
+	const char *comment = json_str(r->json, "comment"), *alert_id = json_str(r->json, "alert_id");
+	json_t *dur = json_object_get(r->json, "duration_minutes"), *matchers, *body, *reply;
+	const char *why = NULL, *starts, *ends, *sid;
+	struct am_call call;
+	struct alert *al = NULL;
+	struct cluster *c;
+	struct jw w;
+	time_t now = time(NULL);
+	int st;
+
+	if (comment == NULL || *comment == '\0' || strlen(comment) > 1000)
+		return req_fail_field(r, "comment", "say why, in 1 to 1,000 characters");
+	if (!json_is_integer(dur) || json_integer_value(dur) < 1 ||
+	    json_integer_value(dur) > SILENCE_MINUTES_MAX)
+		return req_fail_field(
+		    r, "duration_minutes", "a whole number of minutes from 1 to 43200 (30 days)");
+	if (alert_id != NULL) {
+		enum err e = alert_get(r->w->db, r->a, alert_id, &al);
+
+		if (e == ERR_NOTFOUND)
+			return req_fail(r, 404, "no alert has this id");
+		if (e != ERR_OK)
+			return req_fail_err(r, e, "get alert");
+		if ((st = find_cluster(r, al->cluster_id, &c)) != 0)
+			return st;
+		matchers = matchers_from_labels(r->a, al->labels);
+	} else {
+		if ((st = find_cluster(r, json_str(r->json, "cluster"), &c)) != 0)
+			return st;
+		if ((matchers = matchers_checked(r->a, json_object_get(r->json, "matchers"), &why)) == NULL)
+			return req_fail_field(r, "matchers", why);
+	}
+	starts = rfc3339(r->a, now);
+	ends = rfc3339(r->a, now + 60 * (time_t)json_integer_value(dur));
+	body = json_own(r->a,
+	    json_pack("{s:O, s:s, s:s, s:s, s:s}", "matchers", matchers, "startsAt", starts, "endsAt", ends,
+		"createdBy", r->id->username, "comment", comment));
+	am_prepare(r, &call, c, "POST", "/api/v2/silences", json_text(r->a, body));
+	/* The audit row waits in the transaction for Alertmanager's answer: both, or neither. */
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
+	if (ident_audit(r, NULL, "silence.create", arena_printf(r->a, "cluster:%s", c->name),
+		json_own(r->a,
+		    json_pack("{s:O, s:s, s:s?}", "matchers", matchers, "ends_at", ends, "alert_id",
+			alert_id))) != ERR_OK)
+		return ident_tx_end(
+		    r, req_fail(r, 503, "the audit log cannot be written; nothing was silenced"));
+	if ((why = am_run(r, &call)) != NULL)
+		return ident_tx_end(r, req_fail(r, call.refused != NULL ? 409 : 502, why));
+	reply = json_own(r->a, json_loadb(call.h.body.p, call.h.body.len, 0, NULL));
+	sid = json_str(reply, "silenceID");
+	http_release(&call.h);
+	if (sid == NULL)
+		return ident_tx_end(
+		    r, req_fail(r, 502, "the Alertmanager took the silence but gave no silenceID"));
+	if ((st = ident_tx_end(r, 0)) != 0)
+		return st;
+	req_jw_begin(r, &w);
+	jw_object(&w);
+	JW_KEY(&w, "cluster");
+	jw_string(&w, c->name);
+	JW_KEY(&w, "silence_id");
+	jw_string(&w, sid);
+	JW_KEY(&w, "starts_at");
+	jw_string(&w, starts);
+	JW_KEY(&w, "ends_at");
+	jw_string(&w, ends);
+	jw_end_object(&w);
+	return req_jw_done(r, 201);
+}
+
+int
+res_silences_list(struct req *r)
+{
+	const char **only = list_values(r, "cluster");
+	struct cluster *items;
+	struct am_call *calls;
+	struct http_req **reqs;
+	int n, m = 0, k = 0;
+	struct jw w;
+	enum err e;
+
+	if ((e = cluster_health_targets(r->w->db, r->a, 1, 1, &items, &n)) != ERR_OK)
+		return req_fail_err(r, e, "list clusters");
+	calls = arena_alloc(r->a, sizeof(*calls) * (size_t)(n + 1));
+	reqs = arena_alloc(r->a, sizeof(*reqs) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		bool wanted = only == NULL;
+
+		for (int j = 0; only != NULL && only[j] != NULL; j++)
+			wanted |= strcmp(only[j], items[i].name) == 0;
+		if (!wanted || items[i].alertmanager_url == NULL || items[i].alertmanager_url[0] == '\0')
+			continue;
+		am_prepare(r, &calls[m], &items[i], NULL, "/api/v2/silences", NULL);
+		if (calls[m].refused == NULL)
+			reqs[k++] = &calls[m].h;
+		m++;
+	}
+	/* Every Alertmanager at once; one that fails is reported, the others answer. */
+	http_run(reqs, k, (int)cfg_int("collect.concurrency"));
+	req_jw_begin(r, &w);
+	jw_object(&w);
+	JW_KEY(&w, "items");
+	jw_array(&w);
+	for (int i = 0; i < m; i++) {
+		json_t *arr, *s;
+		size_t j;
+
+		if (am_outcome(r, &calls[i]) != NULL)
+			continue;
+		arr = json_own(r->a, json_loadb(calls[i].h.body.p, calls[i].h.body.len, 0, NULL));
+		json_array_foreach (arr, j, s) {
+			if (!json_is_object(s))
+				continue;
+			jw_object(&w);
+			JW_KEY(&w, "cluster");
+			jw_string(&w, calls[i].c->name);
+			JW_KEY(&w, "silence");
+			jw_raw(&w, json_text(r->a, s));
+			jw_end_object(&w);
+		}
+	}
+	jw_end_array(&w);
+	JW_KEY(&w, "clusters");
+	jw_array(&w);
+	for (int i = 0; i < m; i++) {
+		const char *why = am_outcome(r, &calls[i]);
+
+		jw_object(&w);
+		JW_KEY(&w, "cluster");
+		jw_string(&w, calls[i].c->name);
+		JW_KEY(&w, "outcome");
+		jw_string(&w, why == NULL ? "ok" : "failed");
+		JW_KEY(&w, "error");
+		jw_string(&w, why);
+		jw_end_object(&w);
+		http_release(&calls[i].h);
+		credential_wipe(calls[i].secrets);
+	}
+	jw_end_array(&w);
+	jw_end_object(&w);
+	return req_jw_done(r, 200);
+}
+
+int
+res_silences_expire(struct req *r)
+{
+	const char *id = kv_get(&r->params, "id"), *why;
+	struct am_call call;
+	struct cluster *c;
+	int st;
+
+	if (id == NULL || strlen(id) > 64 || strspn(id, "0123456789abcdefABCDEF-") != strlen(id))
+		return req_fail(r, 404, "no silence has this id");
+	if ((st = find_cluster(r, kv_get(&r->query, "cluster"), &c)) != 0)
+		return st;
+	am_prepare(r, &call, c, "DELETE", arena_printf(r->a, "/api/v2/silence/%s", id), NULL);
+	if ((st = ident_tx_begin(r)) != 0)
+		return st;
+	if (ident_audit(r, NULL, "silence.expire", arena_printf(r->a, "cluster:%s", c->name),
+		json_own(r->a, json_pack("{s:s}", "silence_id", id))) != ERR_OK)
+		return ident_tx_end(
+		    r, req_fail(r, 503, "the audit log cannot be written; nothing was expired"));
+	if ((why = am_run(r, &call)) != NULL) {
+		st = call.h.status == 404 ? req_fail(r, 404, "the Alertmanager has no silence with this id")
+					  : req_fail(r, call.refused != NULL ? 409 : 502, why);
+		http_release(&call.h);
+		return ident_tx_end(r, st);
+	}
+	http_release(&call.h);
+	if ((st = ident_tx_end(r, 0)) != 0)
+		return st;
+	r->status = 204;
+	r->body_set = true;
+	return 204;
+}
