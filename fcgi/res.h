@@ -22,6 +22,7 @@ int res_alerts_export(struct req *r);
 int res_silences_create(struct req *r);
 int res_silences_list(struct req *r);
 int res_silences_expire(struct req *r);
+int res_alerts_silence_form(struct req *r);
 int res_alerts_unack(struct req *r);
 int res_alerts_ack_form(struct req *r);
 int res_alerts_unack_form(struct req *r);

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -177,23 +178,30 @@ matchers_checked(struct arena *a, json_t *in, const char **why)
 	return out;
 }
 
-int
-res_silences_create(struct req *r)
+/* A silence as made: where, its id, its time. */
+struct made {
+	const char *cluster, *id, *starts, *ends;
+};
+
+/* make_silence silences, in the Alertmanager of the cluster that alert_id fires on (all its
+ * labels as exact matchers) or of cluster_ref (with the matchers given), for minutes, saying
+ * comment. The audit row waits in a transaction for the Alertmanager's answer: both, or neither.
+ * Returns 0 with *out set, or the status answered (422 naming the field at fault). */
+static int
+make_silence(struct req *r, const char *alert_id, const char *cluster_ref, json_t *given, long minutes,
+    const char *comment, struct made *out)
 {
-	const char *comment = json_str(r->json, "comment"), *alert_id = json_str(r->json, "alert_id");
-	json_t *dur = json_object_get(r->json, "duration_minutes"), *matchers, *body, *reply;
-	const char *why = NULL, *starts, *ends, *sid;
+	const char *why = NULL;
+	json_t *matchers, *body, *reply;
 	struct am_call call;
 	struct alert *al = NULL;
 	struct cluster *c;
-	struct jw w;
 	time_t now = time(NULL);
 	int st;
 
 	if (comment == NULL || *comment == '\0' || strlen(comment) > 1000)
 		return req_fail_field(r, "comment", "say why, in 1 to 1,000 characters");
-	if (!json_is_integer(dur) || json_integer_value(dur) < 1 ||
-	    json_integer_value(dur) > SILENCE_MINUTES_MAX)
+	if (minutes < 1 || minutes > SILENCE_MINUTES_MAX)
 		return req_fail_field(
 		    r, "duration_minutes", "a whole number of minutes from 1 to 43200 (30 days)");
 	if (alert_id != NULL) {
@@ -207,48 +215,90 @@ res_silences_create(struct req *r)
 			return st;
 		matchers = matchers_from_labels(r->a, al->labels);
 	} else {
-		if ((st = find_cluster(r, json_str(r->json, "cluster"), &c)) != 0)
+		if ((st = find_cluster(r, cluster_ref, &c)) != 0)
 			return st;
-		if ((matchers = matchers_checked(r->a, json_object_get(r->json, "matchers"), &why)) == NULL)
+		if ((matchers = matchers_checked(r->a, given, &why)) == NULL)
 			return req_fail_field(r, "matchers", why);
 	}
-	starts = rfc3339(r->a, now);
-	ends = rfc3339(r->a, now + 60 * (time_t)json_integer_value(dur));
+	out->cluster = c->name;
+	out->starts = rfc3339(r->a, now);
+	out->ends = rfc3339(r->a, now + 60 * (time_t)minutes);
 	body = json_own(r->a,
-	    json_pack("{s:O, s:s, s:s, s:s, s:s}", "matchers", matchers, "startsAt", starts, "endsAt", ends,
-		"createdBy", r->id->username, "comment", comment));
+	    json_pack("{s:O, s:s, s:s, s:s, s:s}", "matchers", matchers, "startsAt", out->starts, "endsAt",
+		out->ends, "createdBy", r->id->username, "comment", comment));
 	am_prepare(r, &call, c, "POST", "/api/v2/silences", json_text(r->a, body));
-	/* The audit row waits in the transaction for Alertmanager's answer: both, or neither. */
 	if ((st = ident_tx_begin(r)) != 0)
 		return st;
 	if (ident_audit(r, NULL, "silence.create", arena_printf(r->a, "cluster:%s", c->name),
 		json_own(r->a,
-		    json_pack("{s:O, s:s, s:s?}", "matchers", matchers, "ends_at", ends, "alert_id",
+		    json_pack("{s:O, s:s, s:s?}", "matchers", matchers, "ends_at", out->ends, "alert_id",
 			alert_id))) != ERR_OK)
 		return ident_tx_end(
 		    r, req_fail(r, 503, "the audit log cannot be written; nothing was silenced"));
-	if ((why = am_run(r, &call)) != NULL)
+	if ((why = am_run(r, &call)) != NULL) {
+		http_release(&call.h);
 		return ident_tx_end(r, req_fail(r, call.refused != NULL ? 409 : 502, why));
+	}
 	reply = json_own(r->a, json_loadb(call.h.body.p, call.h.body.len, 0, NULL));
-	sid = json_str(reply, "silenceID");
 	http_release(&call.h);
-	if (sid == NULL)
+	if ((out->id = json_str(reply, "silenceID")) == NULL)
 		return ident_tx_end(
 		    r, req_fail(r, 502, "the Alertmanager took the silence but gave no silenceID"));
-	if ((st = ident_tx_end(r, 0)) != 0)
+	return ident_tx_end(r, 0);
+}
+
+int
+res_silences_create(struct req *r)
+{
+	json_t *dur = json_object_get(r->json, "duration_minutes");
+	struct made m;
+	struct jw w;
+	int st;
+
+	if (!json_is_integer(dur))
+		return req_fail_field(
+		    r, "duration_minutes", "a whole number of minutes from 1 to 43200 (30 days)");
+	if ((st = make_silence(r, json_str(r->json, "alert_id"), json_str(r->json, "cluster"),
+		 json_object_get(r->json, "matchers"), (long)json_integer_value(dur),
+		 json_str(r->json, "comment"), &m)) != 0)
 		return st;
 	req_jw_begin(r, &w);
 	jw_object(&w);
 	JW_KEY(&w, "cluster");
-	jw_string(&w, c->name);
+	jw_string(&w, m.cluster);
 	JW_KEY(&w, "silence_id");
-	jw_string(&w, sid);
+	jw_string(&w, m.id);
 	JW_KEY(&w, "starts_at");
-	jw_string(&w, starts);
+	jw_string(&w, m.starts);
 	JW_KEY(&w, "ends_at");
-	jw_string(&w, ends);
+	jw_string(&w, m.ends);
 	jw_end_object(&w);
 	return req_jw_done(r, 201);
+}
+
+int
+res_alerts_silence_form(struct req *r)
+{
+	const char *id = kv_get(&r->params, "id"), *hours = kv_get(&r->form, "hours");
+	char *end = NULL;
+	double h = hours != NULL ? strtod(hours, &end) : 0;
+	struct made m;
+	int st;
+
+	if (end == NULL || *end != '\0' || h <= 0 || h * 60 > SILENCE_MINUTES_MAX)
+		st = req_fail_field(r, "hours", "how long, in hours (up to 720)");
+	else
+		st = make_silence(r, id, NULL, NULL, (long)(h * 60 + 0.5), kv_get(&r->form, "comment"), &m);
+	if (st == 422 || st == 409 || st == 502) {
+		req_flash(r, arena_printf(r->a, "Not silenced: %s", req_take_failure(r)));
+		return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
+	}
+	if (st != 0)
+		return st;
+	req_flash(r,
+	    arena_printf(
+		r->a, "Silenced in %s's Alertmanager until %s (silence %s).", m.cluster, m.ends, m.id));
+	return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
 }
 
 int

@@ -87,6 +87,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/alerts/{id}", res_alerts_show, ROLE_VIEWER, H | RF_LIVE),
 	ROUTE("POST", "/alerts/{id}/ack", res_alerts_ack_form, ROLE_OPERATOR, H | RF_BODY_FORM),
 	ROUTE("POST", "/alerts/{id}/unack", res_alerts_unack_form, ROLE_OPERATOR, H | RF_BODY_FORM),
+	ROUTE("POST", "/alerts/{id}/silence", res_alerts_silence_form, ROLE_OPERATOR, H | RF_BODY_FORM),
 	ROUTE("GET", "/docs/api", res_apidoc_page, ROLE_VIEWER, H),
 
 	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),

@@ -17,6 +17,12 @@
 <div class="form-actions"><button type="submit" class="button primary">Acknowledge</button></div>
 </form>
 <?cs if:a.acked_by ?><form method="post" action="/alerts/<?cs var:a.id ?>/unack" class="inline"><?cs call:csrf_field() ?><button type="submit" class="button subtle">Take back</button></form><?cs /if ?>
+<form class="form inline-form silence-form" method="post" action="/alerts/<?cs var:a.id ?>/silence">
+<?cs call:csrf_field() ?>
+<div class="field"><label for="sil-hours">Silence for hours</label><input id="sil-hours" name="hours" type="number" min="0.25" max="720" step="0.25" value="2" required></div>
+<div class="field"><label for="sil-comment">Why</label><input id="sil-comment" name="comment" type="text" maxlength="1000" required placeholder="maintenance of gpu-worker-01"></div>
+<div class="form-actions"><button type="submit" class="button">Silence in its Alertmanager</button></div>
+</form>
 <?cs elif:!a.acked_by ?><p class="muted"><?cs if:a.status == "firing" ?>Not acknowledged.<?cs else ?>Resolved.<?cs /if ?></p><?cs /if ?>
 </section>
 <?cs if:Links.description ?><p><?cs var:Links.description ?></p><?cs /if ?>

@@ -166,6 +166,17 @@ assert_eq "$(sql "SELECT count(*) FROM audit_log WHERE action = 'silence.create'
 req DELETE "/api/v1/silences/$sid3?cluster=am-real"
 assert_status 204 "an operator expires a silence"
 assert_eq "$(curl -fsS "http://127.0.0.1:$AM_PORT/api/v2/silence/$sid3" | jq -r .status.state)" expired "the Alertmanager has it expired"
+wd=$(sql "SELECT id FROM alerts WHERE alertname = 'Watchdog' AND cluster_id = '$cid'")
+form "/alerts/$wd/silence" "hours=0.5&comment=$(urlenc 'quiet while we test')"
+assert_status 303 "the alert page's form silences it"
+AUTH=session get "/alerts/$wd"
+assert_body_has "Silenced in am-real" "and says so after the redirect"
+assert_eq "$(curl -fsS "http://127.0.0.1:$AM_PORT/api/v2/silences" | jq '[.[] | select(.comment == "quiet while we test" and .status.state == "active")] | length')" 1 \
+	"the Alertmanager holds it"
+form "/alerts/$wd/silence" "hours=0&comment=x"
+assert_status 303 "a bad duration comes back to the page"
+AUTH=session get "/alerts/$wd"
+assert_body_has "Not silenced: hours" "saying what to change"
 create_cluster "$(cluster_body am-none lab k3s)"
 json POST /api/v1/silences '{"cluster": "am-none", "matchers": [{"name": "a", "value": "b"}], "duration_minutes": 5, "comment": "x"}'
 assert_status 409 "a cluster without an Alertmanager: 409"
