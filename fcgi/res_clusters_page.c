@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "alert_query.h"
+#include "cfg.h"
 #include "arena.h"
 #include "buf.h"
 #include "cluster.h"
@@ -178,6 +180,34 @@ set_history(struct req *r, const struct cluster *c)
 	return 0;
 }
 
+/* set_alerts sets what fires on c, by severity, and the state of its alert pipeline (the
+ * dead-man's switch), as the dashboard judges them. */
+static enum err
+set_alerts(struct req *r, const struct cluster *c)
+{
+	struct tpl *t = r->w->tpl;
+	struct alert_firing *f, total;
+	struct alert_pipeline *p;
+	int n, np;
+	enum err e;
+
+	if ((e = alert_firing_by_cluster(r->w->db, r->a, &f, &n, &total)) != ERR_OK ||
+	    (e = alert_pipelines(r->w->db, r->a, (int)cfg_int("alerts.watchdog_seconds"), &p, &np)) != ERR_OK)
+		return e;
+	for (int i = 0; i < n; i++)
+		if (strcmp(f[i].cluster_id, c->id) == 0) {
+			tpl_set_int(t, "Alerts.critical", f[i].critical);
+			tpl_set_int(t, "Alerts.warning", f[i].warning);
+			tpl_set_int(t, "Alerts.other", f[i].other);
+		}
+	for (int i = 0; i < np; i++)
+		if (strcmp(p[i].cluster_id, c->id) == 0) {
+			tpl_set(t, "Alerts.pipeline", p[i].state);
+			tpl_set(t, "Alerts.watchdog_at", p[i].watchdog_at);
+		}
+	return ERR_OK;
+}
+
 int
 res_clusters_show(struct req *r)
 {
@@ -191,6 +221,8 @@ res_clusters_show(struct req *r)
 	field_write_row(cluster_fields, c, FIELD_DETAIL, tpl_rows(r->w->tpl, r->a, "Cluster"), r->a);
 	if ((st = set_history(r, c)) != 0)
 		return st;
+	if ((e = set_alerts(r, c)) != ERR_OK)
+		return req_fail_err(r, e, "the cluster's alerts");
 	/* Which credentials are set is for those who may change them. */
 	if (r->id != NULL && r->id->role >= ROLE_ADMIN) {
 		if ((e = credential_which(r->w->db, r->a, c->id, set)) != ERR_OK)

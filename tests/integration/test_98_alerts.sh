@@ -303,3 +303,10 @@ redis-cli -s "$STACK_DIR/redis/redis.sock" INCR aiops:ver:alerts >/dev/null
 sleep 0.3 # a worker trusts the version it read for VERSION_TRUST_MS (250 ms): a write behind its back
 AUTH=session get /
 assert_body_has 'am-east</a>: <strong>broken</strong>' "a Watchdog that stopped arriving marks the pipeline broken on the dashboard"
+
+section "the cluster's page: what fires there, and its pipeline"
+AUTH=session get "/clusters/$east"
+assert_body_has 'critical</span>' "it counts what fires on the cluster"
+assert_body_has 'alert pipeline: <strong class="pipeline-broken">broken</strong>' "and says its pipeline is broken"
+AUTH=session get "/clusters/$(sql "SELECT id FROM clusters WHERE name = 'am-west'")"
+assert_body_has 'alert pipeline: delivers, but no Watchdog has arrived' "a cluster that delivers without a Watchdog says so"
