@@ -30,4 +30,7 @@ int collect_health(struct collect *co);
  * exit status. */
 int collect_alerts(struct collect *co);
 
+/* collect_retention deletes the history past its configured age; returns the exit status. */
+int collect_retention(struct collect *co);
+
 #endif

@@ -31,6 +31,9 @@ static const struct {
 } commands[] = {
 	{ "health", 7462001, collect_health,
 	    "poll every cluster's API server (/version, /readyz), Prometheus and Alertmanager" },
+	{ "retention", 7462003, collect_retention,
+	    "delete resolved alerts after alerts.retention_days and health checks after "
+	    "health.retention_days" },
 	{ "alerts", 7462002, collect_alerts,
 	    "compare every cluster's alerts with its Alertmanager's (/api/v2/alerts): add the missing, "
 	    "resolve the gone, record silences and inhibitions" },

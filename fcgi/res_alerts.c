@@ -15,6 +15,7 @@
 #include "ident.h"
 #include "kv.h"
 #include "list.h"
+#include "text.h"
 #include "tpl.h"
 #include "url.h"
 #include "events.h"
@@ -126,6 +127,16 @@ read_filter(struct req *r, struct alert_filter *f)
 		f->alertname = s;
 	if ((s = kv_get(&r->query, "q")) != NULL && *s != '\0')
 		f->text = s;
+	if ((s = kv_get(&r->query, "since")) != NULL && *s != '\0') {
+		if (!text_rfc3339_ok(s))
+			return req_fail(r, 400, "since is an RFC 3339 time, such as 2026-05-14T08:00:00Z");
+		f->since = s;
+	}
+	if ((s = kv_get(&r->query, "until")) != NULL && *s != '\0') {
+		if (!text_rfc3339_ok(s))
+			return req_fail(r, 400, "until is an RFC 3339 time, such as 2026-05-14T09:00:00Z");
+		f->until = s;
+	}
 	for (size_t i = 0; i < r->query.n; i++) {
 		const char *why;
 

@@ -30,6 +30,10 @@ static const struct cfg_key cfg_keys[] = {
 	    "largest Alertmanager webhook body accepted, bytes (a larger one is refused with 413, which "
 	    "Alertmanager does not retry: keep it above what max_alerts lets through)",
 	    1 },
+	{ "alerts.retention_days", "AIOPS_ALERTS_RETENTION_DAYS", "90",
+	    "resolved alerts older than this are deleted by aiops-collect retention", 1 },
+	{ "health.retention_days", "AIOPS_HEALTH_RETENTION_DAYS", "30",
+	    "health checks older than this are deleted by aiops-collect retention", 1 },
 	{ "alerts.watchdog_seconds", "AIOPS_ALERTS_WATCHDOG_SECONDS", "900",
 	    "a cluster whose Watchdog alert has not arrived for this long has a broken alert pipeline "
 	    "(route the Watchdog with a repeat_interval well below it)",

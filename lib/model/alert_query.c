@@ -68,7 +68,7 @@ const struct field alert_fields[] = {
 	"a.ends_at, a.updated_at, a.generator_url, a.labels, a.annotations, a.acked_by, a.acked_at, " \
 	"a.ack_comment, array_to_string(a.silenced_by, ','), array_to_string(a.inhibited_by, ',')"
 
-/* The filters of struct alert_filter as $1..$6; a matcher's regex is anchored as Prometheus's. */
+/* The filters of struct alert_filter as $1..$8; a matcher's regex is anchored as Prometheus's. */
 #define WHERE \
 	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE (a.status = ANY($1::text[]) OR " \
 	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL) OR " \
@@ -84,19 +84,21 @@ const struct field alert_fields[] = {
 	"WHEN '=' THEN coalesce(a.labels->>m.name, '') = m.value " \
 	"WHEN '!=' THEN coalesce(a.labels->>m.name, '') <> m.value " \
 	"WHEN '=~' THEN coalesce(a.labels->>m.name, '') ~ ('^(?:' || m.value || ')$') " \
-	"ELSE coalesce(a.labels->>m.name, '') !~ ('^(?:' || m.value || ')$') END)) "
+	"ELSE coalesce(a.labels->>m.name, '') !~ ('^(?:' || m.value || ')$') END)) " \
+	"AND ($7::timestamptz IS NULL OR a.starts_at >= $7::timestamptz) " \
+	"AND ($8::timestamptz IS NULL OR a.starts_at < $8::timestamptz) "
 
 static const struct db_stmt st_list = { "alert_list",
 	"SELECT " COLS ", to_char(a.starts_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') " WHERE
-	"AND ($7::timestamptz IS NULL OR (a.starts_at, a.id) < ($7::timestamptz, $8::bigint)) "
-	"ORDER BY a.starts_at DESC, a.id DESC LIMIT $9::int",
-	9 };
+	"AND ($9::timestamptz IS NULL OR (a.starts_at, a.id) < ($9::timestamptz, $10::bigint)) "
+	"ORDER BY a.starts_at DESC, a.id DESC LIMIT $11::int",
+	11 };
 
 static const struct db_stmt st_counts[] = {
 	{ "alert_counts_alertname", "SELECT a.alertname, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1",
-	    6 },
-	{ "alert_counts_cluster", "SELECT c.name, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 6 },
-	{ "alert_counts_severity", "SELECT a.severity, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 6 },
+	    8 },
+	{ "alert_counts_cluster", "SELECT c.name, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8 },
+	{ "alert_counts_severity", "SELECT a.severity, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8 },
 };
 static const char *const count_by[] = { "alertname", "cluster", "severity" };
 
@@ -153,7 +155,7 @@ alert_matcher_parse(struct arena *a, const char *s, struct alert_matcher *m)
 	return NULL;
 }
 
-/* params writes the filter's $1..$6 into p (arena memory). */
+/* params writes the filter's $1..$8 into p (arena memory). */
 static void
 params(struct arena *a, const struct alert_filter *f, const char **p)
 {
@@ -174,6 +176,8 @@ params(struct arena *a, const struct alert_filter *f, const char **p)
 				"value", f->matchers[i].value));
 		p[5] = json_text(a, ms);
 	}
+	p[6] = f->since;
+	p[7] = f->until;
 }
 
 struct rowctx {
@@ -208,7 +212,7 @@ enum err
 alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct alert **items, int *n,
     const char **next_cursor)
 {
-	const char *p[9], *bar;
+	const char *p[11], *bar;
 	struct dbres *res;
 	enum err e;
 	int got;
@@ -217,7 +221,7 @@ alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct 
 	*n = 0;
 	*next_cursor = NULL;
 	params(a, f, p);
-	p[6] = p[7] = NULL;
+	p[8] = p[9] = NULL;
 	/* A cursor is "starts_at|id" of the last alert shown. */
 	if (f->cursor != NULL && f->cursor[0] != '\0') {
 		if ((bar = strchr(f->cursor, '|')) == NULL ||
@@ -225,10 +229,10 @@ alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct 
 		    bar[1] == '\0' || strspn(bar + 1, "0123456789") != strlen(bar + 1) ||
 		    strlen(bar + 1) > 18)
 			return ERR_INPUT;
-		p[6] = arena_strndup(a, f->cursor, (size_t)(bar - f->cursor));
-		p[7] = bar + 1;
+		p[8] = arena_strndup(a, f->cursor, (size_t)(bar - f->cursor));
+		p[9] = bar + 1;
 	}
-	p[8] = arena_printf(a, "%d", f->limit + 1);
+	p[10] = arena_printf(a, "%d", f->limit + 1);
 	if ((e = db_exec(db, &st_list, p, a, &res)) != ERR_OK)
 		return e;
 	got = dbres_rows(res);
@@ -244,7 +248,7 @@ enum err
 alert_counts(
     struct db *db, struct arena *a, const struct alert_filter *f, const char *by, json_t **out, long *total)
 {
-	const char *p[6];
+	const char *p[8];
 	struct dbres *res;
 	size_t k;
 	enum err e;

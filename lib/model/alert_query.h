@@ -47,6 +47,7 @@ struct alert_filter {
 				    * NULL means firing only */
 	const char *alertname; /* exact, or NULL */
 	const char *text; /* found in the name, the summary or the description, case ignored; or NULL */
+	const char *since, *until; /* started at or after, and before (RFC 3339), or NULL */
 	struct alert_matcher matchers[ALERT_MATCHERS_MAX];
 	int nmatchers;
 	const char *cursor; /* from a previous page's next_cursor, or NULL */

@@ -310,3 +310,23 @@ assert_body_has 'critical</span>' "it counts what fires on the cluster"
 assert_body_has 'alert pipeline: <strong class="pipeline-broken">broken</strong>' "and says its pipeline is broken"
 AUTH=session get "/clusters/$(sql "SELECT id FROM clusters WHERE name = 'am-west'")"
 assert_body_has 'alert pipeline: delivers, but no Watchdog has arrived' "a cluster that delivers without a Watchdog says so"
+
+section "history by time range"
+get "/api/v1/alerts?cluster=am-east&state=resolved&since=2026-05-14T00:00:00Z&until=2026-05-15T00:00:00Z&limit=500"
+assert_json '(.items | length) >= 2 and ([.items[] | select(.starts_at < "2026-05-14" or .starts_at >= "2026-05-15")] | length) == 0' \
+	"resolved alerts are found by the time they started"
+get "/api/v1/alerts?since=yesterday"
+assert_status 400 "a time that is not RFC 3339: 400"
+
+section "aiops-collect retention"
+n_before=$(sql "SELECT count(*) FROM alerts")
+sql "UPDATE alerts SET ends_at = now() - interval '100 days' WHERE id IN (SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id LIMIT 3)" >/dev/null
+old_firing=$(sql "SELECT id FROM alerts WHERE status = 'firing' ORDER BY id LIMIT 1")
+sql "UPDATE alerts SET starts_at = now() - interval '200 days', updated_at = now() - interval '200 days' WHERE id = $old_firing" >/dev/null
+sql "INSERT INTO cluster_health (cluster_id, at, status, api_ok) VALUES ('$east', now() - interval '40 days', 'ready', true)" >/dev/null
+due=$(sql "SELECT count(*) FROM alerts WHERE status = 'resolved' AND coalesce(ends_at, updated_at) < now() - interval '90 days'")
+out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" retention 2>&1)
+check "a pass says what it deleted ($out; $due were due)" grep -q "^retention: $due resolved alerts older than 90 days, 1 health check older than 30 days deleted" <<<"$out"
+assert_eq "$(sql "SELECT count(*) FROM alerts")" "$((n_before - due))" "the resolved alerts past their age are gone, with their timeline"
+assert_eq "$(sql "SELECT count(*) FROM alerts WHERE id = $old_firing")" 1 "a firing alert stays, however old"
+assert_eq "$(sql "SELECT count(*) FROM alert_events e LEFT JOIN alerts a ON a.id = e.alert_id WHERE a.id IS NULL")" 0 "no orphan in the timeline"
