@@ -23,6 +23,13 @@ int res_silences_create(struct req *r);
 int res_silences_list(struct req *r);
 int res_silences_expire(struct req *r);
 int res_alerts_silence_form(struct req *r);
+int res_amapi_silences(struct req *r);
+int res_amapi_silence_add(struct req *r);
+
+/* res_amapi.c: the fleet as one Alertmanager (API v2) for amtool and the like. */
+int res_amapi_alerts(struct req *r);
+int res_amapi_groups(struct req *r);
+int res_amapi_status(struct req *r);
 int res_alerts_unack(struct req *r);
 int res_alerts_ack_form(struct req *r);
 int res_alerts_unack_form(struct req *r);

@@ -550,14 +550,14 @@ pairs_text(struct arena *a, const char *json)
 int
 res_alerts_export(struct req *r)
 {
-	const char *fmt = kv_get(&r->query, "format"), *accept = req_param(r, "HTTP_ACCEPT"), *next;
-	bool csv;
+	const char *fmt = kv_get(&r->query, "format"), *accept = req_param(r, "HTTP_ACCEPT");
+	bool csv, more;
 	struct alert_filter f;
 	struct alert *items;
 	struct jw w;
 	char stamp[32];
 	time_t now = time(NULL);
-	int st, n, total = 0;
+	int st, n;
 	enum err e;
 
 	if (fmt == NULL || *fmt == '\0')
@@ -567,7 +567,6 @@ res_alerts_export(struct req *r)
 	csv = fmt[0] == 'c';
 	if ((st = read_filter(r, &f)) != 0)
 		return st;
-	f.limit = ALERT_LIST_MAX;
 	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", gmtime(&now));
 	r->body.len = 0;
 	if (csv)
@@ -578,36 +577,32 @@ res_alerts_export(struct req *r)
 		jw_init(&w, &r->body);
 		jw_array(&w);
 	}
-	/* Every page of the view, up to EXPORT_MAX alerts. */
-	do {
-		if ((e = alert_list(r->w->db, r->a, &f, &items, &n, &next)) != ERR_OK)
-			return list_failed(r, e);
-		for (int i = 0; i < n && total < EXPORT_MAX; i++, total++) {
-			if (!csv) {
-				field_write_json(alert_fields, &items[i], &w);
-				continue;
-			}
-			csv_cell(&r->body, items[i].id, false);
-			csv_cell(&r->body, items[i].cluster, false);
-			csv_cell(&r->body, items[i].alertname, false);
-			csv_cell(&r->body, items[i].severity, false);
-			csv_cell(&r->body, items[i].status, false);
-			csv_cell(&r->body, items[i].starts_at, false);
-			csv_cell(&r->body, items[i].ends_at, false);
-			csv_cell(&r->body, items[i].acked_by, false);
-			csv_cell(&r->body, items[i].ack_comment, false);
-			csv_cell(&r->body,
-			    json_str(json_own(r->a, json_loads(items[i].annotations, 0, NULL)), "summary"),
-			    false);
-			csv_cell(&r->body, pairs_text(r->a, items[i].labels), true);
+	/* The whole view, up to EXPORT_MAX alerts. */
+	if ((e = alert_list_all(r->w->db, r->a, &f, EXPORT_MAX, &items, &n, &more)) != ERR_OK)
+		return list_failed(r, e);
+	for (int i = 0; i < n; i++) {
+		if (!csv) {
+			field_write_json(alert_fields, &items[i], &w);
+			continue;
 		}
-		f.cursor = next;
-	} while (next != NULL && total < EXPORT_MAX);
+		csv_cell(&r->body, items[i].id, false);
+		csv_cell(&r->body, items[i].cluster, false);
+		csv_cell(&r->body, items[i].alertname, false);
+		csv_cell(&r->body, items[i].severity, false);
+		csv_cell(&r->body, items[i].status, false);
+		csv_cell(&r->body, items[i].starts_at, false);
+		csv_cell(&r->body, items[i].ends_at, false);
+		csv_cell(&r->body, items[i].acked_by, false);
+		csv_cell(&r->body, items[i].ack_comment, false);
+		csv_cell(&r->body,
+		    json_str(json_own(r->a, json_loads(items[i].annotations, 0, NULL)), "summary"), false);
+		csv_cell(&r->body, pairs_text(r->a, items[i].labels), true);
+	}
 	if (!csv) {
 		jw_end_array(&w);
 		buf_addc(&r->body, '\n');
 	}
-	if (next != NULL)
+	if (more)
 		req_header_out(r, "X-Aiops-Truncated", "10000");
 	req_header_out(r, "Content-Disposition",
 	    arena_printf(r->a, "attachment; filename=\"alerts-%s.%s\"", stamp, fmt));

@@ -21,6 +21,7 @@
 #include "jw.h"
 #include "kv.h"
 #include "list.h"
+#include "log.h"
 #include "req.h"
 #include "res.h"
 #include "res_clusters.h"
@@ -301,19 +302,23 @@ res_alerts_silence_form(struct req *r)
 	return req_redirect(r, arena_printf(r->a, "/alerts/%s", id));
 }
 
-int
-res_silences_list(struct req *r)
+/* ask_fleet asks GET /api/v2/silences of every cluster with an Alertmanager (only those named in
+ * only, when it is not NULL), all at once. Returns the calls (arena memory; their answers in
+ * calls[i].h) and their count in *m, or NULL when the clusters cannot be listed (answered). */
+static struct am_call *
+ask_fleet(struct req *r, const char **only, int *m)
 {
-	const char **only = list_values(r, "cluster");
 	struct cluster *items;
 	struct am_call *calls;
 	struct http_req **reqs;
-	int n, m = 0, k = 0;
-	struct jw w;
+	int n, k = 0;
 	enum err e;
 
-	if ((e = cluster_health_targets(r->w->db, r->a, 1, 1, &items, &n)) != ERR_OK)
-		return req_fail_err(r, e, "list clusters");
+	*m = 0;
+	if ((e = cluster_health_targets(r->w->db, r->a, 1, 1, &items, &n)) != ERR_OK) {
+		req_fail_err(r, e, "list clusters");
+		return NULL;
+	}
 	calls = arena_alloc(r->a, sizeof(*calls) * (size_t)(n + 1));
 	reqs = arena_alloc(r->a, sizeof(*reqs) * (size_t)(n + 1));
 	for (int i = 0; i < n; i++) {
@@ -323,24 +328,56 @@ res_silences_list(struct req *r)
 			wanted |= strcmp(only[j], items[i].name) == 0;
 		if (!wanted || items[i].alertmanager_url == NULL || items[i].alertmanager_url[0] == '\0')
 			continue;
-		am_prepare(r, &calls[m], &items[i], NULL, "/api/v2/silences", NULL);
-		if (calls[m].refused == NULL)
-			reqs[k++] = &calls[m].h;
-		m++;
+		am_prepare(r, &calls[*m], &items[i], NULL, "/api/v2/silences", NULL);
+		if (calls[*m].refused == NULL)
+			reqs[k++] = &calls[*m].h;
+		(*m)++;
 	}
 	/* Every Alertmanager at once; one that fails is reported, the others answer. */
 	http_run(reqs, k, (int)cfg_int("collect.concurrency"));
+	return calls;
+}
+
+/* answered returns the silences call i got (a JSON array owned by the arena), or NULL when it
+ * failed. */
+static json_t *
+answered(struct req *r, struct am_call *call)
+{
+	json_t *arr;
+
+	if (am_outcome(r, call) != NULL)
+		return NULL;
+	arr = json_own(r->a, json_loadb(call->h.body.p, call->h.body.len, 0, NULL));
+	return json_is_array(arr) ? arr : NULL;
+}
+
+/* release_fleet lets go of the calls' answers and wipes what they borrowed. */
+static void
+release_fleet(struct am_call *calls, int m)
+{
+	for (int i = 0; i < m; i++) {
+		http_release(&calls[i].h);
+		credential_wipe(calls[i].secrets);
+	}
+}
+
+int
+res_silences_list(struct req *r)
+{
+	struct am_call *calls;
+	struct jw w;
+	int m;
+
+	if ((calls = ask_fleet(r, list_values(r, "cluster"), &m)) == NULL)
+		return r->status;
 	req_jw_begin(r, &w);
 	jw_object(&w);
 	JW_KEY(&w, "items");
 	jw_array(&w);
 	for (int i = 0; i < m; i++) {
-		json_t *arr, *s;
+		json_t *arr = answered(r, &calls[i]), *s;
 		size_t j;
 
-		if (am_outcome(r, &calls[i]) != NULL)
-			continue;
-		arr = json_own(r->a, json_loadb(calls[i].h.body.p, calls[i].h.body.len, 0, NULL));
 		json_array_foreach (arr, j, s) {
 			if (!json_is_object(s))
 				continue;
@@ -366,10 +403,93 @@ res_silences_list(struct req *r)
 		JW_KEY(&w, "error");
 		jw_string(&w, why);
 		jw_end_object(&w);
-		http_release(&calls[i].h);
-		credential_wipe(calls[i].secrets);
 	}
 	jw_end_array(&w);
+	jw_end_object(&w);
+	release_fleet(calls, m);
+	return req_jw_done(r, 200);
+}
+
+/* ---- The fleet's silences as one Alertmanager's (API v2), for amtool and the like ---- */
+
+int
+res_amapi_silences(struct req *r)
+{
+	struct am_call *calls;
+	json_t *out;
+	struct jw w;
+	int m;
+
+	if ((calls = ask_fleet(r, NULL, &m)) == NULL)
+		return r->status;
+	out = json_own(r->a, json_array());
+	/* Each silence carries a cluster matcher: which Alertmanager it lives in. */
+	for (int i = 0; i < m; i++) {
+		json_t *arr = answered(r, &calls[i]), *s;
+		size_t j;
+
+		if (arr == NULL)
+			log_warn(r->request_id, "%s", am_outcome(r, &calls[i]));
+		json_array_foreach (arr, j, s) {
+			json_t *ms = json_object_get(s, "matchers");
+
+			if (!json_is_object(s) || !json_is_array(ms))
+				continue;
+			json_array_append_new(ms,
+			    json_pack("{s:s, s:s, s:b, s:b}", "name", "cluster", "value", calls[i].c->name,
+				"isRegex", 0, "isEqual", 1));
+			json_array_append(out, s);
+		}
+	}
+	release_fleet(calls, m);
+	req_jw_begin(r, &w);
+	jw_raw(&w, json_text(r->a, out));
+	return req_jw_done(r, 200);
+}
+
+int
+res_amapi_silence_add(struct req *r)
+{
+	json_t *ms = json_object_get(r->json, "matchers"), *rest, *m;
+	const char *cluster = NULL, *starts = json_str(r->json, "startsAt"),
+		   *ends = json_str(r->json, "endsAt");
+	struct made made;
+	struct jw w;
+	time_t now = time(NULL);
+	struct tm tm = { 0 };
+	long minutes;
+	size_t i;
+	int st;
+
+	if (!json_is_array(ms))
+		return req_fail(r, 400, "matchers is missing");
+	rest = json_own(r->a, json_array());
+	json_array_foreach (ms, i, m) {
+		const char *name = json_str(m, "name");
+
+		if (name != NULL && strcmp(name, "cluster") == 0 &&
+		    !json_is_true(json_object_get(m, "isRegex")) &&
+		    !json_is_false(json_object_get(m, "isEqual")))
+			cluster = json_str(m, "value");
+		else
+			json_array_append(rest, m);
+	}
+	if (cluster == NULL)
+		return req_fail(r, 400,
+		    "a silence here needs a cluster=\"NAME\" matcher: the cluster whose "
+		    "Alertmanager takes it");
+	/* Its length is what counts; it starts now, as made here. */
+	if (ends == NULL || !text_rfc3339_ok(ends) || strptime(ends, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return req_fail(r, 400, "endsAt is an RFC 3339 time");
+	(void)starts;
+	minutes = (long)((timegm(&tm) - now) / 60);
+	if ((st = make_silence(r, NULL, cluster, rest, minutes < 1 ? 1 : minutes,
+		 json_str(r->json, "comment"), &made)) != 0)
+		return st == 422 ? req_fail(r, 400, req_take_failure(r)) : st;
+	req_jw_begin(r, &w);
+	jw_object(&w);
+	JW_KEY(&w, "silenceID");
+	jw_string(&w, made.id);
 	jw_end_object(&w);
 	return req_jw_done(r, 200);
 }

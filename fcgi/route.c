@@ -119,6 +119,12 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v1/alerts/{id}/ack", res_alerts_ack, ROLE_OPERATOR, J | RF_BODY_JSON),
 	ROUTE("POST", "/api/v1/alerts/{id}/unack", res_alerts_unack, ROLE_OPERATOR, J),
 	ROUTE("GET", "/api/v1/silences", res_silences_list, ROLE_VIEWER, J),
+	ROUTE("GET", "/alertmanager/api/v2/alerts", res_amapi_alerts, ROLE_VIEWER, J | RF_AMAPI),
+	ROUTE("GET", "/alertmanager/api/v2/alerts/groups", res_amapi_groups, ROLE_VIEWER, J | RF_AMAPI),
+	ROUTE("GET", "/alertmanager/api/v2/silences", res_amapi_silences, ROLE_VIEWER, J | RF_AMAPI),
+	ROUTE("POST", "/alertmanager/api/v2/silences", res_amapi_silence_add, ROLE_OPERATOR,
+	    J | RF_BODY_JSON | RF_AMAPI),
+	ROUTE("GET", "/alertmanager/api/v2/status", res_amapi_status, ROLE_VIEWER, J | RF_AMAPI),
 	ROUTE("POST", "/api/v1/silences", res_silences_create, ROLE_OPERATOR, J | RF_BODY_JSON),
 	ROUTE("DELETE", "/api/v1/silences/{id}", res_silences_expire, ROLE_OPERATOR, J),
 };
@@ -376,6 +382,11 @@ render_error(struct req *r)
 		json_t *v;
 
 		req_jw_begin(r, w);
+		if (r->route != NULL && (r->route->flags & RF_AMAPI)) {
+			jw_string(w, msg);
+			req_jw_done(r, status);
+			return;
+		}
 		jw_object(w);
 		JW_KEY(w, "error");
 		jw_object(w);

@@ -19,6 +19,8 @@ enum route_flag {
 	/* A webhook: no person or API token, but the ingest token of the cluster the path's {cluster}
 	 * names (webhook_guard); no CSRF. The row's role is ROLE_PUBLIC. */
 	RF_WEBHOOK = 1 << 8,
+	/* Alertmanager's API (res_amapi.c): an error is a bare JSON string, as its clients expect. */
+	RF_AMAPI = 1 << 9,
 };
 
 struct route {

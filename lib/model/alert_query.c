@@ -72,6 +72,8 @@ const struct field alert_fields[] = {
 #define WHERE \
 	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE (a.status = ANY($1::text[]) OR " \
 	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL) OR " \
+	"('active' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.silenced_by) = 0 AND " \
+	"cardinality(a.inhibited_by) = 0) OR " \
 	"('silenced' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.silenced_by) > 0) OR " \
 	"('inhibited' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.inhibited_by) > 0)) " \
 	"AND ($2::text[] IS NULL OR c.name = ANY($2::text[])) " \
@@ -241,6 +243,40 @@ alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct 
 	/* The cursor carries the start to the microsecond (the shown time has whole seconds). */
 	if (got > f->limit)
 		*next_cursor = arena_printf(a, "%s|%s", dbres_get(res, *n - 1, 18), (*items)[*n - 1].id);
+	return ERR_OK;
+}
+
+enum err
+alert_list_all(struct db *db, struct arena *a, const struct alert_filter *f, int max, struct alert **items,
+    int *n, bool *more)
+{
+	struct alert_filter page = *f;
+	struct alert *got, *all = NULL;
+	const char *next;
+	int k, cap = 0;
+	enum err e;
+
+	*items = NULL;
+	*n = 0;
+	*more = false;
+	page.limit = ALERT_LIST_MAX;
+	page.cursor = NULL;
+	do {
+		if ((e = alert_list(db, a, &page, &got, &k, &next)) != ERR_OK)
+			return e;
+		if (*n + k > cap) {
+			struct alert *bigger = arena_alloc(a, sizeof(*bigger) * (size_t)(cap = (*n + k) * 2));
+
+			if (*n > 0)
+				memcpy(bigger, all, sizeof(*all) * (size_t)*n);
+			all = bigger;
+		}
+		for (int i = 0; i < k && *n < max; i++)
+			all[(*n)++] = got[i];
+		page.cursor = next;
+	} while (next != NULL && *n < max);
+	*more = next != NULL;
+	*items = all;
 	return ERR_OK;
 }
 

@@ -43,8 +43,9 @@ struct alert_matcher {
 struct alert_filter {
 	const char *const *clusters; /* names; NULL-terminated, or NULL for every cluster */
 	const char *const *severities; /* NULL-terminated, or NULL for every severity */
-	const char *const *states; /* "firing", "acknowledged" (firing and acknowledged), "resolved";
-				    * NULL means firing only */
+	const char *const *states; /* "firing"; "acknowledged", "silenced", "inhibited" (firing and so);
+				    * "active" (firing, neither silenced nor inhibited); "resolved". NULL
+				    * means firing only */
 	const char *alertname; /* exact, or NULL */
 	const char *text; /* found in the name, the summary or the description, case ignored; or NULL */
 	const char *since, *until; /* started at or after, and before (RFC 3339), or NULL */
@@ -63,6 +64,11 @@ const char *alert_matcher_parse(struct arena *a, const char *s, struct alert_mat
  * refuses. */
 enum err alert_list(struct db *db, struct arena *a, const struct alert_filter *f, struct alert **items,
     int *n, const char **next_cursor);
+
+/* alert_list_all returns every alert f selects (its cursor and limit ignored), newest first, at most
+ * max of them (arena memory), in *items and *n; *more says whether more were left out. */
+enum err alert_list_all(struct db *db, struct arena *a, const struct alert_filter *f, int max,
+    struct alert **items, int *n, bool *more);
 
 /* alert_counts returns, for the alerts f selects (its cursor and limit ignored), how many there
  * are per value of by ("alertname", "cluster" or "severity"), largest first, as a JSON object of

@@ -177,6 +177,31 @@ form "/alerts/$wd/silence" "hours=0&comment=x"
 assert_status 303 "a bad duration comes back to the page"
 AUTH=session get "/alerts/$wd"
 assert_body_has "Not silenced: hours" "saying what to change"
+section "amtool against the fleet as one Alertmanager"
+AMTOOL=$(command -v amtool || true)
+if [ -z "$AMTOOL" ]; then
+	fail "amtool is installed (Debian package prometheus-alertmanager)"
+else
+	printf 'authorization:\n  credentials: %s\n' "$ADMIN_TOKEN" >"$D/amtool-http.yml"
+	am() { "$AMTOOL" --alertmanager.url="$BASE/alertmanager" --http.config.file="$D/amtool-http.yml" "$@"; }
+	q=$(am alert query -o json 'cluster=am-real' 2>"$D/amtool.err")
+	check "amtool alert query lists the cluster's active alerts, each with its cluster label (GPUHot is silenced)" \
+		test "$(jq -r '[.[] | select(.labels.cluster == "am-real") | .labels.alertname] | sort | unique | join(",")' <<<"$q" 2>/dev/null)" = "Watchdog"
+	q=$(am alert query -o json --silenced 'cluster=am-real' 2>>"$D/amtool.err")
+	check "amtool alert query --silenced finds the silenced one" \
+		grep -q GPUHot <<<"$(jq -r '.[] | select(.status.state == "suppressed") | .labels.alertname' <<<"$q" 2>/dev/null)"
+	out=$(am silence add --duration=20m --comment='from amtool' cluster=am-real alertname=Watchdog 2>>"$D/amtool.err")
+	sid4=$(tail -n 1 <<<"$out")
+	check "amtool silence add makes it in that cluster's Alertmanager ($out)" \
+		test "$(curl -fsS "http://127.0.0.1:$AM_PORT/api/v2/silence/$sid4" 2>/dev/null | jq -r '.comment + " " + .createdBy')" = "from amtool $TEST_ADMIN"
+	q=$(am silence query -o json 2>>"$D/amtool.err")
+	check "amtool silence query lists every cluster's silences with their cluster" \
+		test "$(jq -r '[.[] | select(.id == "'"$sid4"'") | .matchers[] | select(.name == "cluster") | .value] | join(",")' <<<"$q" 2>/dev/null)" = am-real
+	out=$(am silence add --duration=5m --comment=x alertname=Watchdog 2>&1)
+	echo "# amtool said: $out"
+	check "a silence without a cluster matcher is refused, saying why" grep -q "cluster" <<<"$out"
+fi
+
 create_cluster "$(cluster_body am-none lab k3s)"
 json POST /api/v1/silences '{"cluster": "am-none", "matchers": [{"name": "a", "value": "b"}], "duration_minutes": 5, "comment": "x"}'
 assert_status 409 "a cluster without an Alertmanager: 409"
