@@ -22,6 +22,7 @@
 #include "http.h"
 #include "json.h"
 #include "log.h"
+#include "text.h"
 
 struct am {
 	const struct cluster *c;
@@ -35,19 +36,6 @@ am_done(struct http_req *h, void *arg)
 {
 	(void)h;
 	credential_wipe(((struct am *)arg)->secrets);
-}
-
-/* now_rfc3339 is the current UTC time to the millisecond (arena memory). */
-static const char *
-now_rfc3339(struct arena *a)
-{
-	struct timeval tv;
-	struct tm tm;
-
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(tv.tv_usec / 1000));
 }
 
 /* failure says why t's answer cannot be used, or NULL. */
@@ -137,9 +125,7 @@ collect_alerts(struct collect *co)
 			continue;
 		collect_secrets(co, t->c, t->secrets);
 		t->req.url = url;
-		t->req.bearer = t->secrets[CREDENTIAL_ALERTMANAGER_TOKEN];
-		t->req.basic = t->req.bearer == NULL ? t->secrets[CREDENTIAL_BASIC_AUTH] : NULL;
-		t->req.ca_pem = t->secrets[CREDENTIAL_CA_BUNDLE];
+		credential_alertmanager(&t->req, t->secrets);
 		t->req.timeout_ms = cfg_int("collect.timeout_ms");
 		t->req.max_bytes = (size_t)cfg_int("alerts.max_body");
 		t->req.done = am_done;
@@ -147,7 +133,13 @@ collect_alerts(struct collect *co)
 		all[nreq++] = &t->req;
 	}
 	/* Taken before asking: an alert a webhook changed after this is newer than any list. */
-	fetched_at = now_rfc3339(co->a);
+	{
+		struct timeval tv;
+		char buf[TEXT_RFC3339_MAX];
+
+		gettimeofday(&tv, NULL);
+		fetched_at = arena_strdup(co->a, text_rfc3339(buf, tv.tv_sec, (int)(tv.tv_usec / 1000)));
+	}
 	http_run(all, nreq, (int)cfg_int("collect.concurrency"));
 	for (int i = 0; i < m; i++) {
 		int k = reconcile(co, &ts[i], fetched_at);

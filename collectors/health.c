@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "secret.h"
+#include "text.h"
 
 /* The checks of one cluster: the API server's /version and /readyz, and the readiness endpoints of
  * its Prometheus and Alertmanager when it has them. */
@@ -207,20 +208,6 @@ now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* utc_now returns the current time as RFC 3339 UTC to the second, as the pages print times
- * (arena memory). */
-static const char *
-utc_now(struct arena *a)
-{
-	time_t now = time(NULL);
-	struct tm tm;
-	char out[32];
-
-	gmtime_r(&now, &tm);
-	strftime(out, sizeof(out), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return arena_strdup(a, out);
-}
-
 /* emit_check tells the pages the outcome of t's check h: CLUSTER_STATUS_CHANGED (with the
  * previous status) when the status or reason changed, CLUSTER_CHECKED otherwise, so an open page
  * shows the new latency and last-seen time of a cluster whose status stays the same. Both carry
@@ -282,7 +269,12 @@ collect_health(struct collect *co)
 			credential_wipe(t->secrets);
 	}
 	http_run(all, nreq, (int)cfg_int("collect.concurrency"));
-	checked_at = utc_now(co->a);
+	{
+		char buf[TEXT_RFC3339_MAX];
+
+		/* To the second, as the pages print times. */
+		checked_at = arena_strdup(co->a, text_rfc3339(buf, time(NULL), -1));
+	}
 	for (int i = 0; i < n; i++) {
 		struct cluster_health h;
 		bool changed;

@@ -181,7 +181,7 @@ set_history(struct req *r, const struct cluster *c)
 }
 
 /* set_alerts sets what fires on c, by severity, and the state of its alert pipeline (the
- * dead-man's switch), as the dashboard judges them. */
+ * dead-man's switch), as the dashboard judges them, asking for c's alone. */
 static enum err
 set_alerts(struct req *r, const struct cluster *c)
 {
@@ -191,20 +191,19 @@ set_alerts(struct req *r, const struct cluster *c)
 	int n, np;
 	enum err e;
 
-	if ((e = alert_firing_by_cluster(r->w->db, r->a, &f, &n, &total)) != ERR_OK ||
-	    (e = alert_pipelines(r->w->db, r->a, (int)cfg_int("alerts.watchdog_seconds"), &p, &np)) != ERR_OK)
+	if ((e = alert_firing_by_cluster(r->w->db, r->a, c->id, &f, &n, &total)) != ERR_OK ||
+	    (e = alert_pipelines(r->w->db, r->a, (int)cfg_int("alerts.watchdog_seconds"), c->id, &p, &np)) !=
+		ERR_OK)
 		return e;
-	for (int i = 0; i < n; i++)
-		if (strcmp(f[i].cluster_id, c->id) == 0) {
-			tpl_set_int(t, "Alerts.critical", f[i].critical);
-			tpl_set_int(t, "Alerts.warning", f[i].warning);
-			tpl_set_int(t, "Alerts.other", f[i].other);
-		}
-	for (int i = 0; i < np; i++)
-		if (strcmp(p[i].cluster_id, c->id) == 0) {
-			tpl_set(t, "Alerts.pipeline", p[i].state);
-			tpl_set(t, "Alerts.watchdog_at", p[i].watchdog_at);
-		}
+	if (n > 0) {
+		tpl_set_int(t, "Alerts.critical", total.critical);
+		tpl_set_int(t, "Alerts.warning", total.warning);
+		tpl_set_int(t, "Alerts.other", total.other);
+	}
+	if (np > 0) {
+		tpl_set(t, "Alerts.pipeline", p[0].state);
+		tpl_set(t, "Alerts.watchdog_at", p[0].watchdog_at);
+	}
 	return ERR_OK;
 }
 

@@ -45,8 +45,9 @@ home_alerts(struct req *r)
 	int n, np;
 	enum err e;
 
-	if ((e = alert_firing_by_cluster(r->w->db, r->a, &f, &n, &total)) != ERR_OK ||
-	    (e = alert_pipelines(r->w->db, r->a, (int)cfg_int("alerts.watchdog_seconds"), &p, &np)) != ERR_OK)
+	if ((e = alert_firing_by_cluster(r->w->db, r->a, NULL, &f, &n, &total)) != ERR_OK ||
+	    (e = alert_pipelines(r->w->db, r->a, (int)cfg_int("alerts.watchdog_seconds"), NULL, &p, &np)) !=
+		ERR_OK)
 		return e;
 	row = tpl_rows(t, r->a, "Firing");
 	tpl_row_set(row, "critical", num(r->a, total.critical));

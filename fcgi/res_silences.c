@@ -66,9 +66,7 @@ am_prepare(struct req *r, struct am_call *call, const struct cluster *c, const c
 	call->h.url = url;
 	call->h.method = method;
 	call->h.json = json;
-	call->h.bearer = call->secrets[CREDENTIAL_ALERTMANAGER_TOKEN];
-	call->h.basic = call->h.bearer == NULL ? call->secrets[CREDENTIAL_BASIC_AUTH] : NULL;
-	call->h.ca_pem = call->secrets[CREDENTIAL_CA_BUNDLE];
+	credential_alertmanager(&call->h, call->secrets);
 	call->h.timeout_ms = cfg_int("collect.timeout_ms");
 	call->h.max_bytes = 4u << 20;
 	call->h.done = call_done;
@@ -108,11 +106,9 @@ am_run(struct req *r, struct am_call *call)
 static const char *
 rfc3339(struct arena *a, time_t t)
 {
-	struct tm tm;
+	char buf[TEXT_RFC3339_MAX];
 
-	gmtime_r(&t, &tm);
-	return arena_printf(a, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return arena_strdup(a, text_rfc3339(buf, t, -1));
 }
 
 /* find_cluster reads the cluster ref names (a name or an id); 0 or the status answered. */

@@ -9,6 +9,7 @@
 #include "events.h"
 #include "log.h"
 #include "rds.h"
+#include "text.h"
 
 static const char *const type_names[EVENT__MAX] = {
 	"CLUSTER_REGISTERED",
@@ -42,19 +43,6 @@ new_id(char out[37])
 	    b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-/* now_rfc3339 writes the current UTC time with milliseconds into out (64 bytes). */
-static void
-now_rfc3339(char out[64])
-{
-	struct timespec ts;
-	struct tm tm;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-	    tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ts.tv_nsec / 1000000) % 1000);
-}
-
 static const char *const entry_fields[4] = { "type", "cluster_id", "owner", "event" };
 
 /* entry writes the stream entry's four values of one event into values (arena memory); false when
@@ -63,11 +51,13 @@ static bool
 entry(struct arena *a, enum event_type t, const char *cluster_id, const char *owner, json_t *data,
     const char **values)
 {
-	char id[37], ts[64], *text;
+	char id[37], ts[TEXT_RFC3339_MAX], *text;
+	struct timespec now;
 	json_t *ev;
 
 	new_id(id);
-	now_rfc3339(ts);
+	clock_gettime(CLOCK_REALTIME, &now);
+	text_rfc3339(ts, now.tv_sec, (int)(now.tv_nsec / 1000000));
 	ev = json_pack("{s:s, s:s, s:s?, s:s, s:O?}", "id", id, "type", event_type_name(t), "cluster_id",
 	    cluster_id, "ts", ts, "data", data);
 	if (ev == NULL)

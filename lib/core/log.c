@@ -11,6 +11,7 @@
 #include "buf.h"
 #include "jsonesc.h"
 #include "log.h"
+#include "text.h"
 
 static const char *log_program = "aiops";
 static enum log_level log_min = LOG_INFO;
@@ -42,14 +43,11 @@ static void
 log_begin(struct buf *b, enum log_level level, const char *rid, const char *msg)
 {
 	struct timeval tv;
-	struct tm tm;
-	char ts[40];
+	char ts[TEXT_RFC3339_MAX];
 
 	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	buf_printf(b, "{\"ts\":\"%s.%03dZ\",\"level\":\"%s\",\"prog\":", ts, (int)(tv.tv_usec / 1000),
-	    level_names[level]);
+	buf_printf(b, "{\"ts\":\"%s\",\"level\":\"%s\",\"prog\":",
+	    text_rfc3339(ts, tv.tv_sec, (int)(tv.tv_usec / 1000)), level_names[level]);
 	jsonesc_string(b, log_program);
 	buf_printf(b, ",\"pid\":%d", (int)getpid());
 	if (rid != NULL && *rid != '\0') {

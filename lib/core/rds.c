@@ -108,20 +108,19 @@ rds_command(struct rds *r, redisReply **out, const char *fmt, ...)
 	return ERR_OK;
 }
 
-enum err
-rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n, const char *const *fields,
-    const char *const *values, char **id)
+/* xadd_argv writes the arguments of one XADD (trimming stream to about max entries) of the n
+ * field/value pairs into argv and lens (room for 6 + 2n); returns their count. */
+static int
+xadd_argv(const char *stream, const char *max, int n, const char *const *fields, const char *const *values,
+    const char **argv, size_t *lens)
 {
-	const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(6 + 2 * n));
-	size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(6 + 2 * n));
-	redisReply *reply = NULL;
 	int argc = 0;
 
 	argv[argc++] = "XADD";
 	argv[argc++] = stream;
 	argv[argc++] = "MAXLEN";
 	argv[argc++] = "~";
-	argv[argc++] = arena_printf(a, "%ld", maxlen);
+	argv[argc++] = max;
 	argv[argc++] = "*";
 	for (int i = 0; i < n; i++) {
 		argv[argc++] = fields[i];
@@ -129,6 +128,17 @@ rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n,
 	}
 	for (int i = 0; i < argc; i++)
 		lens[i] = strlen(argv[i]);
+	return argc;
+}
+
+enum err
+rds_xadd(struct rds *r, struct arena *a, const char *stream, long maxlen, int n, const char *const *fields,
+    const char *const *values, char **id)
+{
+	const char **argv = arena_alloc(a, sizeof(*argv) * (size_t)(6 + 2 * n));
+	size_t *lens = arena_alloc(a, sizeof(*lens) * (size_t)(6 + 2 * n));
+	redisReply *reply = NULL;
+	int argc = xadd_argv(stream, arena_printf(a, "%ld", maxlen), n, fields, values, argv, lens);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		bool fresh = r->ctx == NULL;
 
@@ -171,19 +181,7 @@ rds_xadd_many(struct rds *r, struct arena *a, const char *stream, long maxlen, i
 	if (rds_connect(r) != ERR_OK)
 		return ERR_REDIS;
 	for (int j = 0; j < m; j++) {
-		argc = 0;
-		argv[argc++] = "XADD";
-		argv[argc++] = stream;
-		argv[argc++] = "MAXLEN";
-		argv[argc++] = "~";
-		argv[argc++] = max;
-		argv[argc++] = "*";
-		for (int i = 0; i < n; i++) {
-			argv[argc++] = fields[i];
-			argv[argc++] = values[j * n + i];
-		}
-		for (int i = 0; i < argc; i++)
-			lens[i] = strlen(argv[i]);
+		argc = xadd_argv(stream, max, n, fields, values + j * n, argv, lens);
 		if (redisAppendCommandArgv(r->ctx, argc, argv, lens) != REDIS_OK) {
 			rds_drop(r, "XADD");
 			return ERR_REDIS;

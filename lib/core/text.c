@@ -1,6 +1,7 @@
 /* text.c: small validators of text that comes from outside. */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "text.h"
@@ -16,6 +17,21 @@ digits(const char *s, int n, int *v)
 		*v = *v * 10 + (s[i] - '0');
 	}
 	return true;
+}
+
+char *
+text_rfc3339(char *out, time_t sec, int ms)
+{
+	struct tm tm;
+
+	gmtime_r(&sec, &tm);
+	if (ms >= 0)
+		snprintf(out, TEXT_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
+	else
+		snprintf(out, TEXT_RFC3339_MAX, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	return out;
 }
 
 bool

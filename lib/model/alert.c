@@ -395,7 +395,7 @@ alert_ack(struct db *db, struct arena *a, const char *id, const char *by, const 
 
 	memset(out, 0, sizeof(*out));
 	*cluster_id = NULL;
-	if (id == NULL || id[0] == '\0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+	if (!alert_id_ok(id))
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, comment != NULL ? &st_ack : &st_unack, p, a, &res)) != ERR_OK)
 		return e;
@@ -408,6 +408,12 @@ alert_ack(struct db *db, struct arena *a, const char *id, const char *by, const 
 	out->severity = dbres_get(res, 0, 4);
 	*cluster_id = dbres_get(res, 0, 5);
 	return ERR_OK;
+}
+
+bool
+alert_id_ok(const char *id)
+{
+	return id != NULL && id[0] != '\0' && strlen(id) <= 18 && strspn(id, "0123456789") == strlen(id);
 }
 
 /* by_name orders label names byte-wise, as Go's sort.Strings does. */

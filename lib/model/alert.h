@@ -4,6 +4,8 @@
 #ifndef AIOPS_ALERT_H
 #define AIOPS_ALERT_H
 
+#include <stdbool.h>
+
 #include <jansson.h>
 
 #include "err.h"
@@ -74,6 +76,10 @@ enum err alert_reconcile(struct db *db, struct arena *a, const char *cluster_id,
  * when no firing alert has that id (or, to take it back, none acknowledged). */
 enum err alert_ack(struct db *db, struct arena *a, const char *id, const char *by, const char *comment,
     struct alert_change *out, const char **cluster_id);
+
+/* alert_id_ok says whether id has the shape of an alert's id (a decimal number that fits a
+ * bigint), so that any other is a 404 rather than a SQL error. */
+bool alert_id_ok(const char *id);
 
 /* alert_fingerprint writes Alertmanager's fingerprint of labels (an object of strings) into out
  * (17 bytes): FNV-1a 64 over the sorted label pairs, each as name 0xFF value 0xFF. */

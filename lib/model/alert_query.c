@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alert.h"
 #include "alert_query.h"
 #include "arena.h"
 #include "db.h"
@@ -316,7 +317,7 @@ alert_get(struct db *db, struct arena *a, const char *id, struct alert **out)
 	enum err e;
 
 	*out = NULL;
-	if (id == NULL || id[0] == '\0' || strlen(id) > 18 || strspn(id, "0123456789") != strlen(id))
+	if (!alert_id_ok(id))
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, &st_get, &id, a, &res)) != ERR_OK)
 		return e;
@@ -372,21 +373,23 @@ static const struct db_stmt st_pipelines = { "alert_pipelines",
 	"WHEN t.watchdog_at IS NOT NULL AND t.watchdog_at < now() - make_interval(secs => $1::int) THEN "
 	"'broken' "
 	"WHEN t.watchdog_at IS NOT NULL THEN 'ok' WHEN t.last_delivery_at IS NOT NULL THEN 'no-watchdog' "
-	"ELSE 'waiting' END AS state FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id) p "
-	"ORDER BY state = 'broken' DESC, name",
-	1 };
+	"ELSE 'waiting' END AS state FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id "
+	"WHERE $2::uuid IS NULL OR c.id = $2::uuid) p ORDER BY state = 'broken' DESC, name",
+	2 };
 
 static const struct db_stmt st_firing = { "alert_firing_by_cluster",
 	"SELECT c.name, c.id, count(*) FILTER (WHERE a.severity = 'critical'), count(*) FILTER (WHERE "
 	"a.severity = 'warning'), count(*) FILTER (WHERE a.severity NOT IN ('critical', 'warning')) "
 	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE a.status = 'firing' AND a.alertname "
-	"NOT IN ('Watchdog', 'DeadMansSwitch') GROUP BY c.name, c.id ORDER BY 3 DESC, 4 DESC, 5 DESC, c.name",
-	0 };
+	"NOT IN ('Watchdog', 'DeadMansSwitch') AND ($1::uuid IS NULL OR c.id = $1::uuid) "
+	"GROUP BY c.name, c.id ORDER BY 3 DESC, 4 DESC, 5 DESC, c.name",
+	1 };
 
 enum err
-alert_pipelines(struct db *db, struct arena *a, int stale_seconds, struct alert_pipeline **out, int *n)
+alert_pipelines(struct db *db, struct arena *a, int stale_seconds, const char *cluster_id,
+    struct alert_pipeline **out, int *n)
 {
-	const char *p[1] = { arena_printf(a, "%d", stale_seconds) };
+	const char *p[2] = { arena_printf(a, "%d", stale_seconds), cluster_id };
 	struct dbres *res;
 	enum err e;
 
@@ -407,8 +410,8 @@ alert_pipelines(struct db *db, struct arena *a, int stale_seconds, struct alert_
 }
 
 enum err
-alert_firing_by_cluster(
-    struct db *db, struct arena *a, struct alert_firing **out, int *n, struct alert_firing *total)
+alert_firing_by_cluster(struct db *db, struct arena *a, const char *cluster_id, struct alert_firing **out,
+    int *n, struct alert_firing *total)
 {
 	struct dbres *res;
 	enum err e;
@@ -416,7 +419,7 @@ alert_firing_by_cluster(
 	*out = NULL;
 	*n = 0;
 	memset(total, 0, sizeof(*total));
-	if ((e = db_exec(db, &st_firing, NULL, a, &res)) != ERR_OK)
+	if ((e = db_exec(db, &st_firing, &cluster_id, a, &res)) != ERR_OK)
 		return e;
 	*n = dbres_rows(res);
 	*out = arena_alloc(a, sizeof(**out) * (size_t)(*n + 1));

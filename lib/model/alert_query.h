@@ -101,10 +101,11 @@ struct alert_pipeline {
 			    * but no Watchdog yet), "waiting" (nothing delivered yet) */
 };
 
-/* alert_pipelines returns the pipeline of every cluster that has an ingest token, broken first,
- * judging a Watchdog older than stale_seconds broken (arena memory). */
-enum err alert_pipelines(
-    struct db *db, struct arena *a, int stale_seconds, struct alert_pipeline **out, int *n);
+/* alert_pipelines returns the pipeline of every cluster that has an ingest token (of cluster_id
+ * alone when it is not NULL), broken first, judging a Watchdog older than stale_seconds broken
+ * (arena memory). */
+enum err alert_pipelines(struct db *db, struct arena *a, int stale_seconds, const char *cluster_id,
+    struct alert_pipeline **out, int *n);
 
 /* Firing alerts of one cluster by severity. */
 struct alert_firing {
@@ -112,10 +113,10 @@ struct alert_firing {
 	long critical, warning, other;
 };
 
-/* alert_firing_by_cluster returns the clusters with firing alerts, most critical first (arena
- * memory), and the fleet's totals in *total (critical, warning, other). The always-firing Watchdog
- * is no problem and is not counted. */
-enum err alert_firing_by_cluster(
-    struct db *db, struct arena *a, struct alert_firing **out, int *n, struct alert_firing *total);
+/* alert_firing_by_cluster returns the clusters with firing alerts (cluster_id alone when it is not
+ * NULL), most critical first (arena memory), and their totals in *total (critical, warning,
+ * other). The always-firing Watchdog is no problem and is not counted. */
+enum err alert_firing_by_cluster(struct db *db, struct arena *a, const char *cluster_id,
+    struct alert_firing **out, int *n, struct alert_firing *total);
 
 #endif

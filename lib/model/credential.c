@@ -9,6 +9,7 @@
 #include "arena.h"
 #include "credential.h"
 #include "db.h"
+#include "http.h"
 #include "secret.h"
 #include "text.h"
 
@@ -250,4 +251,12 @@ credential_key_count(struct db *db, struct arena *a, const struct secret_key *ke
 	*with = strtol(dbres_get(r, 0, 0), NULL, 10);
 	*other = strtol(dbres_get(r, 0, 1), NULL, 10);
 	return ERR_OK;
+}
+
+void
+credential_alertmanager(struct http_req *h, char *const secrets[CREDENTIAL__MAX])
+{
+	h->bearer = secrets[CREDENTIAL_ALERTMANAGER_TOKEN];
+	h->basic = h->bearer == NULL ? secrets[CREDENTIAL_BASIC_AUTH] : NULL;
+	h->ca_pem = secrets[CREDENTIAL_CA_BUNDLE];
 }

@@ -7,6 +7,7 @@
 #include "err.h"
 
 struct arena;
+struct http_req;
 struct db;
 struct secret_key;
 
@@ -40,6 +41,10 @@ enum err credential_which(struct db *db, struct arena *a, const char *cluster_id
  * with key (key NULL: none opens). ERR_NOTFOUND for a malformed id. */
 enum err credential_open_all(struct db *db, struct arena *a, const struct secret_key *key,
     const char *cluster_id, char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX]);
+
+/* credential_alertmanager lends h the opened credentials a cluster's Alertmanager is asked with:
+ * its token as the bearer, else basic auth, and the CA bundle. They stay secrets' (wipe them there). */
+void credential_alertmanager(struct http_req *h, char *const secrets[CREDENTIAL__MAX]);
 
 /* credential_wipe overwrites each opened value with zeros and sets it to NULL. */
 void credential_wipe(char *values[CREDENTIAL__MAX]);
