@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "alert.h"
+#include "alert_query.h"
 #include "arena.h"
 #include "cfg.h"
 #include "cluster.h"
@@ -96,13 +97,45 @@ reconcile(struct collect *co, const struct am *t, const char *fetched_at)
 	return n;
 }
 
+/* judge_pipelines stores every alert pipeline's state and tells the pages of those that broke or
+ * recovered; returns how many changed, or -1 when they could not be judged. */
+static int
+judge_pipelines(struct collect *co)
+{
+	struct alert_pipeline *p;
+	struct event_out *evs;
+	int n;
+
+	if (alert_pipelines_judge(co->db, co->a, (int)cfg_int("alerts.watchdog_seconds"), &p, &n) != ERR_OK) {
+		log_error(NULL, "cannot judge the alert pipelines: %s", db_error(co->db));
+		return -1;
+	}
+	evs = arena_alloc(co->a, sizeof(*evs) * (size_t)(n + 1));
+	for (int i = 0; i < n; i++) {
+		evs[i].type = EVENT_ALERT_PIPELINE_CHANGED;
+		evs[i].cluster_id = p[i].cluster_id;
+		evs[i].owner = NULL;
+		evs[i].data = json_own(co->a,
+		    json_pack("{s:s, s:s, s:s, s:s?}", "cluster", p[i].cluster, "state", p[i].state, "was",
+			p[i].was, "watchdog_at", p[i].watchdog_at));
+		if (strcmp(p[i].state, "broken") == 0)
+			log_warn(NULL, "cluster %s: alert pipeline broken: its Watchdog last arrived at %s",
+			    p[i].cluster, p[i].watchdog_at);
+		else
+			log_info(NULL, "cluster %s: alert pipeline %s (was %s)", p[i].cluster, p[i].state,
+			    p[i].was);
+	}
+	co->events_dropped += n - events_emit_many(co->rds, co->a, evs, n);
+	return n;
+}
+
 int
 collect_alerts(struct collect *co)
 {
 	struct cluster *items;
 	struct http_req **all;
 	struct am *ts;
-	int n, m = 0, nreq = 0, failed = 0, changed = 0;
+	int n, m = 0, nreq = 0, failed = 0, changed = 0, judged;
 	const char *fetched_at;
 	enum err e;
 
@@ -150,10 +183,12 @@ collect_alerts(struct collect *co)
 			changed += k;
 		http_release(&ts[i].req);
 	}
-	if (m > failed)
+	judged = judge_pipelines(co);
+	if (m > failed || judged > 0)
 		dataver_bump(co->rds, DATAVER_ALERTS);
-	printf("alerts: %d Alertmanager%s compared, %d failed; %d alert%s changed state%s\n", m,
-	    m == 1 ? "" : "s", failed, changed, changed == 1 ? "" : "s",
-	    co->events_dropped > 0 ? "; some events were dropped (Redis)" : "");
+	printf("alerts: %d Alertmanager%s compared, %d failed; %d alert%s changed state; %d pipeline%s "
+	       "changed%s\n",
+	    m, m == 1 ? "" : "s", failed, changed, changed == 1 ? "" : "s", judged > 0 ? judged : 0,
+	    judged == 1 ? "" : "s", co->events_dropped > 0 ? "; some events were dropped (Redis)" : "");
 	return 0;
 }

@@ -78,26 +78,19 @@ labels_with_cluster(struct arena *a, const struct alert *al)
 	return json_text(a, l);
 }
 
-/* write_ids writes the comma-separated ids s as a JSON array. */
-static void
-write_ids(struct jw *w, struct arena *a, const char *s)
+/* ids_or_none is the JSON array text of ids s (the store's own output), "[]" for NULL. */
+static const char *
+ids_or_none(const char *s)
 {
-	jw_array(w);
-	while (s != NULL && *s != '\0') {
-		size_t n = strcspn(s, ",");
-
-		jw_string(w, arena_strndup(a, s, n));
-		s += n + (s[n] == ',');
-	}
-	jw_end_array(w);
+	return s != NULL && *s != '\0' ? s : "[]";
 }
 
 /* write_alert writes al as Alertmanager's gettableAlert. */
 static void
 write_alert(struct jw *w, struct arena *a, const struct alert *al)
 {
-	bool muted =
-	    (al->silenced_by != NULL && *al->silenced_by) || (al->inhibited_by != NULL && *al->inhibited_by);
+	bool muted = strcmp(ids_or_none(al->silenced_by), "[]") != 0 ||
+	    strcmp(ids_or_none(al->inhibited_by), "[]") != 0;
 
 	jw_object(w);
 	JW_KEY(w, "labels");
@@ -121,9 +114,9 @@ write_alert(struct jw *w, struct arena *a, const struct alert *al)
 	JW_KEY(w, "state");
 	jw_string(w, muted ? "suppressed" : "active");
 	JW_KEY(w, "silencedBy");
-	write_ids(w, a, al->silenced_by);
+	jw_raw(w, ids_or_none(al->silenced_by));
 	JW_KEY(w, "inhibitedBy");
-	write_ids(w, a, al->inhibited_by);
+	jw_raw(w, ids_or_none(al->inhibited_by));
 	jw_end_object(w);
 	jw_end_object(w);
 }

@@ -6,7 +6,7 @@
 <?cs each:s = Summary.by_status ?><a class="tile tile-status status-<?cs var:s.k ?><?cs if:s.v == 0 ?> is-zero<?cs /if ?>" href="/clusters?status=<?cs var:url_escape(s.k) ?>" data-status="<?cs var:s.k ?>" data-live-key="status-<?cs var:s.k ?>"><span class="tile-value"><?cs var:s.v ?></span><span class="tile-label"><?cs var:s.k ?></span></a>
 <?cs /each ?><a class="tile tile-gpu" href="/clusters?has_gpu=true" data-live-key="gpu"><span class="tile-value"><?cs var:Summary.gpu_clusters ?></span><span class="tile-label">with GPUs</span></a>
 </section>
-<section class="panel alerts-panel" aria-label="Firing alerts" data-live-part="alerts" data-live-on="ALERT_FIRED ALERT_RESOLVED">
+<section class="panel alerts-panel" aria-label="Firing alerts" data-live-part="alerts" data-live-on="ALERT_FIRED ALERT_RESOLVED ALERT_PIPELINE_CHANGED">
 <h2>Firing alerts <a class="panel-link" href="/alerts">All alerts</a></h2>
 <div class="tiles alert-tiles">
 <a class="tile severity-critical<?cs if:Firing.critical == 0 ?> is-zero<?cs /if ?>" href="/alerts?severity=critical" data-live-key="critical"><span class="tile-value"><?cs var:Firing.critical ?></span><span class="tile-label">critical</span></a>

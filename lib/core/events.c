@@ -20,6 +20,7 @@ static const char *const type_names[EVENT__MAX] = {
 	"ALERT_RESOLVED",
 	"ALERT_ACKED",
 	"CLUSTER_CHECKED",
+	"ALERT_PIPELINE_CHANGED",
 };
 
 const char *

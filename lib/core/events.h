@@ -22,6 +22,7 @@ enum event_type {
 	EVENT_ALERT_RESOLVED,
 	EVENT_ALERT_ACKED,
 	EVENT_CLUSTER_CHECKED, /* a health check that changed neither status nor reason */
+	EVENT_ALERT_PIPELINE_CHANGED, /* a cluster's alert pipeline broke or recovered */
 	EVENT__MAX
 };
 

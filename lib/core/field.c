@@ -501,6 +501,12 @@ field_write_json(const struct field *t, const void *rec, struct jw *w)
 			jw_raw(w, s != NULL ? s : "{}"); /* JSON by construction: the store's own output */
 			break;
 		}
+		case FIELD_STRINGS: {
+			const char *s = *(const char *const *)slot;
+
+			jw_raw(w, s != NULL ? s : "[]"); /* JSON by construction: the store's own output */
+			break;
+		}
 		default: jw_string(w, *(const char *const *)slot); break;
 		}
 	}
@@ -529,6 +535,14 @@ field_json(const struct field *t, const void *rec)
 			v = json_loads(s != NULL ? s : "{}", 0, NULL);
 			if (v == NULL)
 				v = json_object();
+			break;
+		}
+		case FIELD_STRINGS: {
+			const char *s = *(const char *const *)slot;
+
+			v = json_loads(s != NULL ? s : "[]", 0, NULL);
+			if (v == NULL)
+				v = json_array();
 			break;
 		}
 		default: {
@@ -644,6 +658,26 @@ write_map(struct tpl_row *row, const char *name, const char *s, struct arena *a)
 	}
 }
 
+/* write_strings sets the strings of the JSON array text s, joined by ", ", as a child name of row;
+ * nothing for an empty array. */
+static void
+write_strings(struct tpl_row *row, const char *name, const char *s, struct arena *a)
+{
+	json_t *j, *v;
+	struct buf *b;
+	size_t i;
+
+	if (s == NULL || strcmp(s, "[]") == 0 || (j = json_loads(s, 0, NULL)) == NULL)
+		return;
+	b = buf_new(a);
+	json_array_foreach (j, i, v)
+		if (json_is_string(v))
+			buf_printf(b, "%s%s", b->len ? ", " : "", json_string_value(v));
+	json_decref(j);
+	if (b->len)
+		tpl_row_set(row, name, buf_cstr(b));
+}
+
 void
 field_write_row(const struct field *t, const void *rec, unsigned where, struct tpl_row *row, struct arena *a)
 {
@@ -659,6 +693,7 @@ field_write_row(const struct field *t, const void *rec, unsigned where, struct t
 				tpl_row_set(row, t->name, arena_printf(a, "%d", *(const int *)slot));
 			break;
 		case FIELD_MAP: write_map(row, t->name, *(const char *const *)slot, a); break;
+		case FIELD_STRINGS: write_strings(row, t->name, *(const char *const *)slot, a); break;
 		case FIELD_URL: {
 			const char *s = *(const char *const *)slot;
 

@@ -34,6 +34,9 @@
  *	                                                  jsonb output); input: a borrowed object of
  *	                                                  at most .max string members, keys checked
  *	                                                  with .check and values with .check_value
+ *	FIELD_STRINGS const char *     / -               a JSON array of strings as text (the store's
+ *	                                                  output, e.g. array_to_json(col)); read-only;
+ *	                                                  a template row gets the strings joined by ", "
  *
  * Where a field appears is its flags: FIELD_JSON (the JSON representation, in and out),
  * FIELD_FORM (the add/edit form), FIELD_LIST (list rows), FIELD_DETAIL (the detail page).
@@ -58,7 +61,16 @@ struct arena;
 struct jw;
 struct tpl_row;
 
-enum field_type { FIELD_TEXT, FIELD_URL, FIELD_ENUM, FIELD_TIME, FIELD_BOOL, FIELD_INT, FIELD_MAP };
+enum field_type {
+	FIELD_TEXT,
+	FIELD_URL,
+	FIELD_ENUM,
+	FIELD_TIME,
+	FIELD_BOOL,
+	FIELD_INT,
+	FIELD_MAP,
+	FIELD_STRINGS
+};
 
 enum field_flag {
 	FIELD_JSON = 1 << 0,
@@ -138,7 +150,8 @@ int field_params(const struct field *t, const void *in, struct arena *a, const c
  * number of columns read. */
 int field_load(const struct field *t, void *rec, const char *(*col)(void *ctx, int i), void *ctx);
 
-/* field_write_json writes rec's FIELD_JSON fields as one object (a map verbatim: it is JSON). */
+/* field_write_json writes rec's FIELD_JSON fields as one object (a map or strings verbatim: they are
+ * JSON). */
 void field_write_json(const struct field *t, const void *rec, struct jw *w);
 
 /* field_json returns rec's FIELD_JSON fields as a new object with the members field_write_json

@@ -56,9 +56,9 @@ const struct field alert_fields[] = {
 	    .out = FIELD_AT(struct alert, acked_at) },
 	{ FIELD_NAME("ack_comment"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
 	    .out = FIELD_AT(struct alert, ack_comment) },
-	{ FIELD_NAME("silenced_by"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	{ FIELD_NAME("silenced_by"), FIELD_STRINGS, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
 	    .out = FIELD_AT(struct alert, silenced_by) },
-	{ FIELD_NAME("inhibited_by"), FIELD_TEXT, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
+	{ FIELD_NAME("inhibited_by"), FIELD_STRINGS, FIELD_JSON | FIELD_LIST | FIELD_DETAIL,
 	    .out = FIELD_AT(struct alert, inhibited_by) },
 	{ NULL },
 };
@@ -67,7 +67,7 @@ const struct field alert_fields[] = {
 #define COLS \
 	"a.id, c.name, a.cluster_id, a.fingerprint, a.status, a.alertname, a.severity, a.starts_at, " \
 	"a.ends_at, a.updated_at, a.generator_url, a.labels, a.annotations, a.acked_by, a.acked_at, " \
-	"a.ack_comment, array_to_string(a.silenced_by, ','), array_to_string(a.inhibited_by, ',')"
+	"a.ack_comment, array_to_json(a.silenced_by), array_to_json(a.inhibited_by)"
 
 /* The filters of struct alert_filter as $1..$8; a matcher's regex is anchored as Prometheus's. */
 #define WHERE \
@@ -367,15 +367,31 @@ alert_elsewhere(struct db *db, struct arena *a, const struct alert *al, struct a
 	return ERR_OK;
 }
 
+/* A pipeline's state from what t (cluster_ingest_tokens) holds, a Watchdog older than $1 seconds
+ * broken: one judgement for the pages and the collector. */
+#define PIPELINE_STATE \
+	"CASE WHEN t.watchdog_at IS NOT NULL AND t.watchdog_at < now() - make_interval(secs => " \
+	"$1::int) THEN 'broken' WHEN t.watchdog_at IS NOT NULL THEN 'ok' WHEN t.last_delivery_at IS " \
+	"NOT NULL THEN 'no-watchdog' ELSE 'waiting' END"
+#define PIPELINE_TIMES \
+	"to_char(t.last_delivery_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS delivered, " \
+	"to_char(t.watchdog_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS watchdog"
+
 static const struct db_stmt st_pipelines = { "alert_pipelines",
-	"SELECT * FROM (SELECT c.name, c.id, to_char(t.last_delivery_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-	"to_char(t.watchdog_at, 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), CASE "
-	"WHEN t.watchdog_at IS NOT NULL AND t.watchdog_at < now() - make_interval(secs => $1::int) THEN "
-	"'broken' "
-	"WHEN t.watchdog_at IS NOT NULL THEN 'ok' WHEN t.last_delivery_at IS NOT NULL THEN 'no-watchdog' "
-	"ELSE 'waiting' END AS state FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id "
+	"SELECT * FROM (SELECT c.name, c.id, " PIPELINE_TIMES ", " PIPELINE_STATE " AS state "
+	"FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id "
 	"WHERE $2::uuid IS NULL OR c.id = $2::uuid) p ORDER BY state = 'broken' DESC, name",
 	2 };
+
+/* The row lock of the UPDATE serialises two collectors: the second finds the state already stored
+ * and returns nothing. */
+static const struct db_stmt st_pipelines_judge = { "alert_pipelines_judge",
+	"UPDATE cluster_ingest_tokens s SET pipeline_state = j.state, pipeline_changed_at = now() FROM "
+	"(SELECT t.cluster_id, c.name, " PIPELINE_TIMES ", " PIPELINE_STATE " AS state, "
+	"t.pipeline_state AS was FROM cluster_ingest_tokens t JOIN clusters c ON c.id = t.cluster_id) j "
+	"WHERE s.cluster_id = j.cluster_id AND s.pipeline_state <> j.state "
+	"RETURNING j.name, j.cluster_id, j.delivered, j.watchdog, j.state, j.was",
+	1 };
 
 static const struct db_stmt st_firing = { "alert_firing_by_cluster",
 	"SELECT c.name, c.id, count(*) FILTER (WHERE a.severity = 'critical'), count(*) FILTER (WHERE "
@@ -384,6 +400,39 @@ static const struct db_stmt st_firing = { "alert_firing_by_cluster",
 	"NOT IN ('Watchdog', 'DeadMansSwitch') AND ($1::uuid IS NULL OR c.id = $1::uuid) "
 	"GROUP BY c.name, c.id ORDER BY 3 DESC, 4 DESC, 5 DESC, c.name",
 	1 };
+
+/* load_pipelines reads rows of name, id, last delivery, watchdog, state (and was, when judged)
+ * into *out. */
+static void
+load_pipelines(struct arena *a, struct dbres *res, bool judged, struct alert_pipeline **out, int *n)
+{
+	*n = dbres_rows(res);
+	*out = arena_alloc(a, sizeof(**out) * (size_t)(*n + 1));
+	for (int i = 0; i < *n; i++) {
+		(*out)[i].cluster = dbres_get(res, i, 0);
+		(*out)[i].cluster_id = dbres_get(res, i, 1);
+		(*out)[i].last_delivery_at = dbres_get(res, i, 2);
+		(*out)[i].watchdog_at = dbres_get(res, i, 3);
+		(*out)[i].state = dbres_get(res, i, 4);
+		(*out)[i].was = judged ? dbres_get(res, i, 5) : NULL;
+	}
+}
+
+enum err
+alert_pipelines_judge(
+    struct db *db, struct arena *a, int stale_seconds, struct alert_pipeline **changed, int *n)
+{
+	const char *p[1] = { arena_printf(a, "%d", stale_seconds) };
+	struct dbres *res;
+	enum err e;
+
+	*changed = NULL;
+	*n = 0;
+	if ((e = db_exec(db, &st_pipelines_judge, p, a, &res)) != ERR_OK)
+		return e;
+	load_pipelines(a, res, true, changed, n);
+	return ERR_OK;
+}
 
 enum err
 alert_pipelines(struct db *db, struct arena *a, int stale_seconds, const char *cluster_id,
@@ -397,15 +446,7 @@ alert_pipelines(struct db *db, struct arena *a, int stale_seconds, const char *c
 	*n = 0;
 	if ((e = db_exec(db, &st_pipelines, p, a, &res)) != ERR_OK)
 		return e;
-	*n = dbres_rows(res);
-	*out = arena_alloc(a, sizeof(**out) * (size_t)(*n + 1));
-	for (int i = 0; i < *n; i++) {
-		(*out)[i].cluster = dbres_get(res, i, 0);
-		(*out)[i].cluster_id = dbres_get(res, i, 1);
-		(*out)[i].last_delivery_at = dbres_get(res, i, 2);
-		(*out)[i].watchdog_at = dbres_get(res, i, 3);
-		(*out)[i].state = dbres_get(res, i, 4);
-	}
+	load_pipelines(a, res, false, out, n);
 	return ERR_OK;
 }
 

@@ -19,7 +19,7 @@ struct alert {
 	const char *starts_at, *ends_at, *updated_at, *generator_url;
 	const char *labels, *annotations; /* JSON objects as text */
 	const char *acked_by, *acked_at, *ack_comment; /* NULL unless acknowledged */
-	const char *silenced_by, *inhibited_by; /* comma-separated ids from Alertmanager, or "" */
+	const char *silenced_by, *inhibited_by; /* JSON arrays of ids from Alertmanager, as text */
 };
 
 /* The alert's fields, declared once for JSON and template rows (field.h). */
@@ -99,6 +99,7 @@ struct alert_pipeline {
 	const char *last_delivery_at, *watchdog_at; /* RFC 3339, or NULL: never */
 	const char *state; /* "ok", "broken" (the Watchdog stopped arriving), "no-watchdog" (delivers,
 			    * but no Watchdog yet), "waiting" (nothing delivered yet) */
+	const char *was; /* alert_pipelines_judge: the state stored before; else NULL */
 };
 
 /* alert_pipelines returns the pipeline of every cluster that has an ingest token (of cluster_id
@@ -106,6 +107,12 @@ struct alert_pipeline {
  * (arena memory). */
 enum err alert_pipelines(struct db *db, struct arena *a, int stale_seconds, const char *cluster_id,
     struct alert_pipeline **out, int *n);
+
+/* alert_pipelines_judge stores every pipeline's state as alert_pipelines judges it and returns
+ * those whose state changed since the last judgement (arena memory), with what it was. Run by the
+ * collector: a Watchdog that stops arriving changes no row by itself. */
+enum err alert_pipelines_judge(
+    struct db *db, struct arena *a, int stale_seconds, struct alert_pipeline **changed, int *n);
 
 /* Firing alerts of one cluster by severity. */
 struct alert_firing {

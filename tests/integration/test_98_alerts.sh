@@ -298,11 +298,19 @@ assert_eq "$(sql "SELECT count(*) FROM cluster_ingest_tokens t JOIN clusters c O
 	"a delivery with the Watchdog is noted"
 AUTH=session get /
 assert_body_lacks 'am-east</a>: <strong>broken' "while it arrives, the pipeline is not broken"
+AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" alerts >/dev/null 2>&1 # judged ok
 sql "UPDATE cluster_ingest_tokens SET watchdog_at = now() - interval '1 hour' FROM clusters c WHERE c.id = cluster_id AND c.name = 'am-east'" >/dev/null
-redis-cli -s "$STACK_DIR/redis/redis.sock" INCR aiops:ver:alerts >/dev/null
-sleep 0.3 # a worker trusts the version it read for VERSION_TRUST_MS (250 ms): a write behind its back
+# Nothing was delivered, so nothing changed: the collector's pass is what notices.
+AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" alerts >"$SCRATCH/collect-judge.out" 2>&1
+assert_eq "$(grep -c '; 1 pipeline changed' "$SCRATCH/collect-judge.out")" 1 "aiops-collect alerts judges the pipelines ($(tail -1 "$SCRATCH/collect-judge.out"))"
+ev=$(redis-cli -s "$STACK_DIR/redis/redis.sock" XREVRANGE aiops:events + - COUNT 50 | grep '"ALERT_PIPELINE_CHANGED"' | grep -m1 '"am-east"' || true)
+assert_eq "$(printf '%s' "$ev" | jq -r 'select(.data.cluster == "am-east") | .data.state + " " + .data.was')" "broken ok" \
+	"the broken pipeline is told to the pages as ALERT_PIPELINE_CHANGED"
+sleep 0.3 # a worker trusts the version it read for VERSION_TRUST_MS (250 ms)
 AUTH=session get /
-assert_body_has 'am-east</a>: <strong>broken</strong>' "a Watchdog that stopped arriving marks the pipeline broken on the dashboard"
+assert_body_has 'am-east</a>: <strong>broken</strong>' "a Watchdog that stopped arriving marks the pipeline broken on the (cached) dashboard"
+AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" alerts >"$SCRATCH/collect-judge.out" 2>&1
+assert_eq "$(grep -c '; 0 pipelines changed' "$SCRATCH/collect-judge.out")" 1 "a second pass finds nothing new to tell"
 
 section "the cluster's page: what fires there, and its pipeline"
 AUTH=session get "/clusters/$east"

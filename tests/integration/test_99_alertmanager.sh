@@ -128,7 +128,7 @@ assert_eq "$(sql "SELECT status || ' ' || resolved_by_reconcile FROM alerts WHER
 assert_eq "$(sql "SELECT actor FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.alertname = 'Ghost' AND e.kind = 'resolved'")" \
 	reconciliation "and its history says who resolved it"
 get "/api/v1/alerts?cluster=am-real&state=silenced"
-assert_json '[.items[].alertname] == ["GPUHot"] and .items[0].silenced_by == "'"$sid"'"' \
+assert_json '[.items[].alertname] == ["GPUHot"] and .items[0].silenced_by == ["'"$sid"'"]' \
 	"the silence made in Alertmanager shows on the alert it covers"
 out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
 check "a second pass changes nothing ($out)" grep -q '0 alerts changed state' <<<"$out"

@@ -362,6 +362,58 @@ START_TEST(test_map_rows)
 }
 END_TEST
 
+/* A read-only list of strings: verbatim in JSON, joined in a row, nothing for an empty one. */
+struct tagged {
+	const char *ids;
+};
+
+static const struct field tagged_fields[] = {
+	{ FIELD_NAME("ids"), FIELD_STRINGS, FIELD_JSON | FIELD_LIST, .out = FIELD_AT(struct tagged, ids) },
+	{ NULL },
+};
+
+START_TEST(test_strings)
+{
+	struct tpl *tp = open_tpl();
+	struct arena *a = arena_new();
+	struct tagged t = { "[\"s1\",\"s<2>\"]" };
+	struct buf b = { 0 };
+	struct jw w;
+	json_t *j;
+
+	jw_init(&w, &b);
+	field_write_json(tagged_fields, &t, &w);
+	ck_assert_str_eq(buf_cstr(&b), "{\"ids\":[\"s1\",\"s<2>\"]}");
+	j = field_json(tagged_fields, &t);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "ids")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(j, "ids"), 1)), "s<2>");
+	json_decref(j);
+	field_write_row(tagged_fields, &t, FIELD_LIST, tpl_rows(tp, a, "A"), a);
+	ck_assert_str_eq(tpl_get(tp, "A.ids"), "s1, s<2>");
+	/* Empty, absent and broken lists: [] in JSON, nothing in a row. */
+	t.ids = NULL;
+	b.len = 0;
+	jw_init(&w, &b);
+	field_write_json(tagged_fields, &t, &w);
+	ck_assert_str_eq(buf_cstr(&b), "{\"ids\":[]}");
+	j = field_json(tagged_fields, &t);
+	ck_assert(json_is_array(json_object_get(j, "ids")));
+	json_decref(j);
+	t.ids = "not json";
+	j = field_json(tagged_fields, &t);
+	ck_assert_uint_eq(json_array_size(json_object_get(j, "ids")), 0);
+	json_decref(j);
+	field_write_row(tagged_fields, &t, FIELD_LIST, tpl_rows(tp, a, "B"), a);
+	ck_assert_ptr_null(tpl_get(tp, "B.ids"));
+	t.ids = "[]";
+	field_write_row(tagged_fields, &t, FIELD_LIST, tpl_rows(tp, a, "C"), a);
+	ck_assert_ptr_null(tpl_get(tp, "C.ids"));
+	tpl_close(tp);
+	arena_free(a);
+	buf_free(&b);
+}
+END_TEST
+
 START_TEST(test_text_limits)
 {
 	struct thing_in in;
@@ -560,6 +612,7 @@ field_suite(void)
 	tcase_add_test(core, test_rows);
 	tcase_add_test(core, test_helpers);
 	tcase_add_test(core, test_map_rows);
+	tcase_add_test(core, test_strings);
 	tcase_add_test(limits, test_text_limits);
 	tcase_add_test(limits, test_int_and_map_limits);
 	tcase_add_test(errors, test_validate_errors);
