@@ -43,6 +43,9 @@ struct child {
 
 static volatile sig_atomic_t got_term, got_hup, got_chld;
 static const char *config_path;
+/* The slow pool (--slow): the same program on slow.socket with slow.workers workers, for the
+ * routes that wait on clusters; nginx sends those there so that they never hold a page worker. */
+static int slow_pool;
 
 static void
 on_signal(int sig)
@@ -74,7 +77,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: aiops-fcgi [-c FILE] [--check | --routes]\n"
+	    "usage: aiops-fcgi [-c FILE] [--slow] [--check | --routes]\n"
 	    "\n"
 	    "Serves the AIOps NextGen pages and JSON API over FastCGI. The master binds the unix\n"
 	    "socket server.socket (or takes a listening socket on fd 0, as spawn-fcgi and systemd pass\n"
@@ -82,6 +85,8 @@ usage(FILE *f)
 	    "requests in flight and exits; SIGHUP re-reads the configuration and templates.\n"
 	    "\n"
 	    "  -c, --config FILE   HDF configuration file (default: $AIOPS_CONFIG, else built-in defaults)\n"
+	    "      --slow          run the slow pool: bind slow.socket and fork slow.workers workers\n"
+	    "                      (nginx sends it the fan-out routes: /api/v1/metrics/, /prometheus/)\n"
 	    "      --check         load the configuration, routes and templates, then exit\n"
 	    "      --routes        print the route table (method, path, role needed, flags) and exit\n"
 	    "  -h, --help          this text\n"
@@ -119,6 +124,16 @@ load_config(void)
 	if (cfg_load(config_path, &why) != ERR_OK) {
 		log_error(NULL, "configuration: %s", why);
 		return -1;
+	}
+	if (slow_pool) {
+		/* The rest of the program reads server.socket and server.workers: the slow pool's
+		 * own values take their place (copied: cfg_set frees what it replaces). */
+		char *sock = xstrdup(cfg_str("slow.socket")), *n = xstrdup(cfg_str("slow.workers"));
+
+		cfg_set("server.socket", sock);
+		cfg_set("server.workers", n);
+		free(sock);
+		free(n);
 	}
 	lvl = log_level_parse(cfg_str("log.level"));
 	log_init("aiops-fcgi", lvl < 0 ? LOG_INFO : (enum log_level)lvl);
@@ -362,6 +377,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check", no_argument, NULL, 'k' },
+		{ "slow", no_argument, NULL, 's' },
 		{ "routes", no_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -378,6 +394,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'c': config_path = optarg; break;
 		case 'k': check = 1; break;
+		case 's': slow_pool = 1; break;
 		case 'r': print_routes(stdout); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -430,8 +447,8 @@ main(int argc, char **argv)
 		kids[i].started = time(NULL);
 	}
 	sigprocmask(SIG_BLOCK, &block, NULL);
-	log_info(
-	    NULL, "serving on %s with %d workers", created ? cfg_str("server.socket") : "fd 0", nworkers);
+	log_info(NULL, "serving on %s with %d workers%s", created ? cfg_str("server.socket") : "fd 0",
+	    nworkers, slow_pool ? " (the slow pool)" : "");
 
 	while (!got_term) {
 		/* Signals are blocked here, so a flag set while they were open is seen now. */

@@ -125,6 +125,11 @@ server {
   openapi = $ROOT/static/openapi.json
   drain_seconds = 20
 }
+# The slow pool (aiops-fcgi --slow): the fan-out routes, apart from the pages.
+slow {
+  socket = $dir/aiops-slow.sock
+  workers = ${AIOPS_SLOW_WORKERS:-4}
+}
 db.conninfo = host=$pg/sock dbname=aiops user=aiops
 redis.socket = $dir/redis/redis.sock
 log.level = ${AIOPS_LOG_LEVEL:-info}
@@ -195,11 +200,30 @@ stop_pidfile() {
 
 stack_stop_fcgi() { stop_pidfile "$1/aiops-fcgi.pid" 400; }
 
+# stack_start_fcgi_slow DIR: the slow pool, the same program with --slow on DIR/aiops-slow.sock,
+# which nginx sends the routes that wait on clusters (/api/v1/metrics/, /prometheus/).
+stack_start_fcgi_slow() {
+	local dir=$1
+	stack_stop_fcgi_slow "$dir"
+	AIOPS_CONFIG="$dir/aiops.hdf" setsid "$BUILD/fcgi/aiops-fcgi" --slow >>"$dir/log/aiops-fcgi-slow.log" 2>&1 </dev/null &
+	echo $! >"$dir/aiops-fcgi-slow.pid"
+	for _ in $(seq 1 100); do
+		[ -S "$dir/aiops-slow.sock" ] && return 0
+		pid_alive "$dir/aiops-fcgi-slow.pid" || break
+		sleep 0.05
+	done
+	stack_failed "aiops-fcgi --slow (the slow pool)" "$dir/log/aiops-fcgi-slow.log"
+	return 1
+}
+
+stack_stop_fcgi_slow() { stop_pidfile "$1/aiops-fcgi-slow.pid" 400; }
+
 stack_start_nginx() {
 	local dir=$1 port=$2
 	mkdir -p "$dir/nginx/tmp"
 	# The deploy configuration, with this stack's paths and port.
 	sed -e "s#unix:/run/aiops/aiops.sock#unix:$dir/aiops.sock#" \
+		-e "s#unix:/run/aiops/aiops-slow.sock#unix:$dir/aiops-slow.sock#" \
 		-e "s#/usr/local/share/aiops/#$ROOT/#g" \
 		-e "s#listen 80;#listen 127.0.0.1:$port;#" \
 		-e "s#include fastcgi_params;#include /etc/nginx/fastcgi_params;#" \
@@ -253,6 +277,7 @@ stack_start() {
 	stack_start_redis "$dir" || return 1
 	stack_write_config "$dir" || { echo "cannot write $dir/aiops.hdf" >&2; return 1; }
 	stack_start_fcgi "$dir" || return 1
+	stack_start_fcgi_slow "$dir" || return 1
 	stack_start_sse "$dir" || return 1
 	stack_start_nginx "$dir" "$port" || return 1
 	for _ in $(seq 1 100); do
@@ -296,6 +321,7 @@ stack_stop() {
 		nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf" -e "$dir/log/nginx-error.log" -s stop 2>/dev/null || true
 	fi
 	stack_stop_fcgi "$dir"
+	stack_stop_fcgi_slow "$dir"
 	if pid_alive "$dir/redis/redis.pid"; then
 		kill -TERM "$(cat "$dir/redis/redis.pid")" 2>/dev/null || true
 	fi
@@ -316,6 +342,8 @@ stack_status() {
 	printf '%-12s %s\n' redis "$state"
 	if pid_alive "$dir/aiops-fcgi.pid"; then state="running ($(pgrep -c -P "$(cat "$dir/aiops-fcgi.pid")") workers)"; else state=stopped; fi
 	printf '%-12s %s\n' aiops-fcgi "$state"
+	if pid_alive "$dir/aiops-fcgi-slow.pid"; then state="running ($(pgrep -c -P "$(cat "$dir/aiops-fcgi-slow.pid")") workers: /api/v1/metrics/, /prometheus/)"; else state=stopped; fi
+	printf '%-12s %s\n' slow-pool "$state"
 	if pid_alive "$dir/nginx/nginx.pid"; then state="running on http://127.0.0.1:$port"; else state=stopped; fi
 	printf '%-12s %s\n' nginx "$state"
 	if pid_alive "$dir/aiops-sse.pid"; then state="running (/events, /ws)"; else state=stopped; fi

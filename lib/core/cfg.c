@@ -22,6 +22,14 @@ static const struct cfg_key cfg_keys[] = {
 	    "unix socket the FastCGI master binds (unless a socket is passed on fd 0)", 0 },
 	{ "server.workers", "AIOPS_WORKERS", "4", "number of worker processes", 1 },
 	{ "server.backlog", "AIOPS_BACKLOG", "256", "listen backlog of the socket", 1 },
+	{ "slow.socket", "AIOPS_SLOW_SOCKET", "run/aiops-slow.sock",
+	    "unix socket of the slow pool (aiops-fcgi --slow): nginx sends it the routes that wait on "
+	    "clusters (/api/v1/metrics/, /prometheus/), so that they never hold the page workers",
+	    0 },
+	{ "slow.workers", "AIOPS_SLOW_WORKERS", "16",
+	    "worker processes of the slow pool: how many fan-out queries run at once (more wait in "
+	    "its socket's backlog)",
+	    1 },
 	{ "server.templates", "AIOPS_TEMPLATES", PKGDATADIR "/templates", "folder of ClearSilver templates",
 	    0 },
 	{ "server.openapi", "AIOPS_OPENAPI", PKGDATADIR "/static/openapi.json",

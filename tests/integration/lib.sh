@@ -119,7 +119,7 @@ jb() { jq -r "$@" <"$BODY_FILE" 2>/dev/null; }
 # that waits at most BURST_MAX_TIME seconds (default 30) for each. OUT gets one line per path, in
 # the order the answers came: the status code when the whole response arrived, else "curlN" with
 # curl's exit code N (a 200 whose body broke off is a failure too). With BODYDIR, the body of the
-# Nth path is kept in BODYDIR/N.
+# Nth path is kept in BODYDIR/N. BURST_HEADER, when set, is one more header for every request.
 burst() {
 	local par=$1 out=$2 dir=${3:-} cfg i=0 p t0=$SECONDS
 
@@ -130,6 +130,7 @@ burst() {
 		[ "$i" -gt 1 ] && echo next
 		printf 'url = "%s%s"\nmax-time = %s\n' "$BASE" "$p" "${BURST_MAX_TIME:-30}"
 		[ "${AUTH:-token}" = token ] && printf 'header = "Authorization: Bearer %s"\n' "$ADMIN_TOKEN"
+		[ -n "${BURST_HEADER:-}" ] && printf 'header = "%s"\n' "$BURST_HEADER"
 		if [ -n "$dir" ]; then printf 'output = "%s/%d"\n' "$dir" "$i"; else echo 'output = "/dev/null"'; fi
 		printf 'write-out = "%%{http_code} %%{exitcode} %%{time_total} %%{url}\\n"\n'
 	done >"$cfg"

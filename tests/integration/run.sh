@@ -183,19 +183,22 @@ done
 # What the servers said while the tests ran: the workers must not have hit a memory error (the
 # sanitizer build reports them here), and the master, stopped now, leaks nothing at exit.
 stack_stop_fcgi "$STACK_DIR"
-if grep -nE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined)' \
-	"$STACK_DIR/log/aiops-fcgi.log" >"$WORK/san.txt"; then
-	record "not ok" "no sanitizer reports in aiops-fcgi.log"
-	head -n 20 "$WORK/san.txt" | sed 's/^/#   /'
-else
-	record ok "no sanitizer reports in aiops-fcgi.log"
-fi
-if bad=$(grep -vn '^{.*}$' "$STACK_DIR/log/aiops-fcgi.log" | head -n 5) && [ -n "$bad" ] ||
-	! jq . "$STACK_DIR/log/aiops-fcgi.log" >/dev/null 2>&1; then
-	record "not ok" "every line aiops-fcgi logged is one JSON object"
-	printf '%s\n' "$bad" | sed 's/^/#   /'
-else
-	record ok "every line aiops-fcgi logged is one JSON object"
-fi
+stack_stop_fcgi_slow "$STACK_DIR"
+for log in aiops-fcgi.log aiops-fcgi-slow.log; do
+	if grep -nE 'ERROR: (Address|Leak)Sanitizer|runtime error:|SUMMARY: (Address|Undefined)' \
+		"$STACK_DIR/log/$log" >"$WORK/san.txt"; then
+		record "not ok" "no sanitizer reports in $log"
+		head -n 20 "$WORK/san.txt" | sed 's/^/#   /'
+	else
+		record ok "no sanitizer reports in $log"
+	fi
+	if bad=$(grep -vn '^{.*}$' "$STACK_DIR/log/$log" | head -n 5) && [ -n "$bad" ] ||
+		! jq . "$STACK_DIR/log/$log" >/dev/null 2>&1; then
+		record "not ok" "every line $log holds is one JSON object"
+		printf '%s\n' "$bad" | sed 's/^/#   /'
+	else
+		record ok "every line $log holds is one JSON object"
+	fi
+done
 echo "# took $(($(date +%s) - started)) s"
 summary
