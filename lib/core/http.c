@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -133,6 +134,7 @@ open_socket(void *p, curlsocktype purpose, struct curl_sockaddr *addr)
 	(void)purpose;
 	if (why != NULL) {
 		snprintf(h->error, sizeof(h->error), "refused to connect to %s", why);
+		h->failure = HTTP_FAIL_CONNECTION;
 		return CURL_SOCKET_BAD;
 	}
 	return socket(addr->family, addr->socktype, addr->protocol);
@@ -147,14 +149,17 @@ take_body(char *data, size_t size, size_t nmemb, void *p)
 
 	if (h->body.len + n > h->max_bytes) {
 		snprintf(h->error, sizeof(h->error), "the answer is larger than %zu bytes", h->max_bytes);
+		h->failure = HTTP_FAIL_TOO_LARGE;
 		return 0;
 	}
 	buf_add(&h->body, data, n);
 	return n;
 }
 
+/* prepare makes h's transfer; left_ms, when positive, is the time left before the deadline, and
+ * h's timeout is shortened to it. */
 static void
-prepare(struct http_req *h)
+prepare(struct http_req *h, long left_ms)
 {
 	CURL *e = curl_easy_init();
 	struct curl_slist *hdr = NULL;
@@ -164,11 +169,14 @@ prepare(struct http_req *h)
 	h->easy = e;
 	h->status = 0;
 	h->failed = false;
+	h->failure = HTTP_FAIL_NONE;
 	h->error[0] = '\0';
 	if (h->max_bytes == 0)
 		h->max_bytes = 1 << 20;
 	if (h->timeout_ms <= 0)
 		h->timeout_ms = 5000;
+	if (left_ms > 0 && h->timeout_ms > left_ms)
+		h->timeout_ms = left_ms;
 	curl_easy_setopt(e, CURLOPT_URL, h->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
@@ -255,6 +263,10 @@ explain(struct http_req *h, CURLcode rc)
 
 	if (h->detail[0] == '\0')
 		snprintf(h->detail, sizeof(h->detail), "%s", curl_easy_strerror(rc));
+	h->failure = rc == CURLE_OPERATION_TIMEDOUT ? HTTP_FAIL_TIMEOUT
+	    : rc == CURLE_FILESIZE_EXCEEDED	    ? HTTP_FAIL_TOO_LARGE
+	    : rc == CURLE_PARTIAL_FILE		    ? HTTP_FAIL_CUT_OFF
+						    : HTTP_FAIL_CONNECTION;
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		snprintf(h->error, sizeof(h->error), "no answer within %.1f s", (double)h->timeout_ms / 1000);
@@ -339,8 +351,37 @@ finish(struct http_req *h, CURLcode rc)
 	h->easy = NULL;
 }
 
+double
+http_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* give_up fails h, which the deadline left no time for, as a timeout, without asking. */
+static void
+give_up(struct http_req *h)
+{
+	h->status = 0;
+	h->seconds = 0;
+	h->failed = true;
+	h->failure = HTTP_FAIL_TIMEOUT;
+	h->detail[0] = '\0';
+	snprintf(h->error, sizeof(h->error), "not asked: the overall deadline passed before its turn");
+	if (h->done != NULL)
+		h->done(h, h->done_arg);
+}
+
 void
 http_run(struct http_req **reqs, int n, int concurrency)
+{
+	http_run_until(reqs, n, concurrency, 0);
+}
+
+void
+http_run_until(struct http_req **reqs, int n, int concurrency, double deadline)
 {
 	CURLM *m = curl_multi_init();
 	int next = 0, running = 0, active = 0;
@@ -351,10 +392,28 @@ http_run(struct http_req **reqs, int n, int concurrency)
 		concurrency = 1;
 	for (;;) {
 		CURLMsg *msg;
-		int left;
+		int left, wait_ms = 100;
+		long left_ms = 0;
 
+		if (deadline > 0) {
+			left_ms = (long)((deadline - http_now()) * 1000);
+			if (left_ms <= 0) {
+				for (int i = 0; i < next; i++)
+					if (reqs[i]->easy != NULL) {
+						curl_multi_remove_handle(m, reqs[i]->easy);
+						finish(reqs[i], CURLE_OPERATION_TIMEDOUT);
+						if (reqs[i]->done != NULL)
+							reqs[i]->done(reqs[i], reqs[i]->done_arg);
+					}
+				for (; next < n; next++)
+					give_up(reqs[next]);
+				break;
+			}
+			if (left_ms < wait_ms)
+				wait_ms = (int)left_ms;
+		}
 		while (active < concurrency && next < n) {
-			prepare(reqs[next]);
+			prepare(reqs[next], left_ms);
 			curl_multi_add_handle(m, reqs[next]->easy);
 			next++;
 			active++;
@@ -375,7 +434,7 @@ http_run(struct http_req **reqs, int n, int concurrency)
 				h->done(h, h->done_arg);
 		}
 		if (active > 0 && running > 0)
-			curl_multi_poll(m, NULL, 0, 100, NULL);
+			curl_multi_poll(m, NULL, 0, wait_ms, NULL);
 	}
 	curl_multi_cleanup(m);
 }

@@ -10,6 +10,15 @@
 #include "buf.h"
 #include "err.h"
 
+/* Why a request failed, for callers that sort failures into kinds (see error for the words). */
+enum http_failure {
+	HTTP_FAIL_NONE,
+	HTTP_FAIL_TIMEOUT, /* no answer within timeout_ms, or not finished by http_run_until's deadline */
+	HTTP_FAIL_TOO_LARGE, /* the answer passed max_bytes */
+	HTTP_FAIL_CUT_OFF, /* the answer ended before its announced end */
+	HTTP_FAIL_CONNECTION /* anything else: refused, unresolvable, TLS, not HTTP, a refused address */
+};
+
 /* One request and, after http_run, its outcome. The caller fills the inputs (strings borrowed
  * until http_run returns) and frees the outputs with http_release. */
 struct http_req {
@@ -33,6 +42,7 @@ struct http_req {
 	char *location; /* Location of a 3xx, malloc'd, or NULL */
 	double seconds; /* total time */
 	bool failed; /* no usable answer: see error */
+	enum http_failure failure; /* when failed, its kind */
 	char error[256]; /* why, for a person, in our words: "no answer within 5.0 s", "the server's
 			  * TLS certificate is not trusted by the CA bundle given for this cluster" */
 	char detail[256]; /* libcurl's own words for the failure, for logs; "" when error is ours */
@@ -69,6 +79,14 @@ const char *http_url_join(struct arena *a, const char *base, const char *path);
  * all have finished or failed; each request's own timeout bounds it. The copies it makes of a
  * request's credentials (the Authorization header) are wiped when that request finishes. */
 void http_run(struct http_req **reqs, int n, int concurrency);
+
+/* http_run_until is http_run with an overall deadline (http_now's clock; 0: none): a request
+ * started later is given only the time left, one still running at the deadline is stopped, and one
+ * not started by then is not made; those fail with HTTP_FAIL_TIMEOUT. Returns by the deadline. */
+void http_run_until(struct http_req **reqs, int n, int concurrency, double deadline);
+
+/* http_now returns a monotonic clock in seconds, for http_run_until's deadline. */
+double http_now(void);
 
 /* http_release frees what http_run left in h (body, location). */
 void http_release(struct http_req *h);

@@ -201,6 +201,44 @@ START_TEST(test_basic_auth_header)
 }
 END_TEST
 
+/* The overall deadline bounds the whole run: a server that accepts and never answers holds the first
+ * request only until then, and the requests waiting their turn are not made; all are timeouts. */
+START_TEST(test_deadline)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	struct http_req hs[3], *all[3] = { &hs[0], &hs[1], &hs[2] };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	char url[64];
+	double t0;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(fd, 8), 0); /* the kernel completes connections; nobody answers */
+	ck_assert_int_eq(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/query", ntohs(sa.sin_port));
+	memset(hs, 0, sizeof(hs));
+	memset(done_calls, 0, sizeof(done_calls));
+	for (int i = 0; i < 3; i++) {
+		hs[i].url = url;
+		hs[i].timeout_ms = 5000;
+		hs[i].done = count_done;
+		hs[i].done_arg = (void *)(intptr_t)i;
+	}
+	t0 = http_now();
+	http_run_until(all, 3, 1, t0 + 0.3);
+	ck_assert_msg(http_now() - t0 < 1.5, "took %.2f s", http_now() - t0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(
+		    hs[i].failed && hs[i].failure == HTTP_FAIL_TIMEOUT, "request %d: %s", i, hs[i].error);
+		ck_assert_int_eq(done_calls[i], 1);
+		http_release(&hs[i]);
+	}
+	ck_assert_msg(strstr(hs[2].error, "not asked") != NULL, "error: %s", hs[2].error);
+	close(fd);
+}
+END_TEST
+
 static Suite *
 http_suite(void)
 {
@@ -213,6 +251,7 @@ http_suite(void)
 	tcase_add_test(errors, test_many_at_once);
 	tcase_add_test(errors, test_done_and_our_words);
 	tcase_add_test(core, test_basic_auth_header);
+	tcase_add_test(errors, test_deadline);
 	tcase_set_timeout(errors, 20);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
