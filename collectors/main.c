@@ -33,7 +33,7 @@ static const struct {
 	    "poll every cluster's API server (/version, /readyz), Prometheus and Alertmanager" },
 	{ "retention", 7462003, collect_retention,
 	    "delete resolved alerts after alerts.retention_days and health checks after "
-	    "health.retention_days" },
+	    "health.retention_days (whole months dropped), and make the months ahead" },
 	{ "alerts", 7462002, collect_alerts,
 	    "compare every cluster's alerts with its Alertmanager's (/api/v2/alerts): add the missing, "
 	    "resolve the gone, record silences and inhibitions" },

@@ -274,8 +274,8 @@ static const struct db_stmt st_reconcile = { "alert_reconcile",
 	"RETURNING a.id, a.fingerprint, a.starts_at, a.status, a.alertname, a.severity), "
 	"changed AS (SELECT up.* FROM up LEFT JOIN old USING (fingerprint, starts_at) WHERE old.status IS "
 	"DISTINCT FROM up.status UNION ALL SELECT * FROM gone), "
-	"ev AS (INSERT INTO alert_events (alert_id, kind, actor) SELECT id, CASE status WHEN 'firing' THEN "
-	"'fired' ELSE 'resolved' END, 'reconciliation' FROM changed) "
+	"ev AS (INSERT INTO alert_events (alert_id, alert_starts_at, kind, actor) SELECT id, starts_at, CASE "
+	"status WHEN 'firing' THEN 'fired' ELSE 'resolved' END, 'reconciliation' FROM changed) "
 	"SELECT id, fingerprint, status, alertname, severity FROM changed ORDER BY id",
 	3 };
 
@@ -333,8 +333,8 @@ static const struct db_stmt st_ingest = { "alert_ingest",
 	"RETURNING a.id, a.fingerprint, a.starts_at, a.status, a.alertname, a.severity), "
 	"changed AS (SELECT up.* FROM up LEFT JOIN old USING (fingerprint, starts_at) "
 	"WHERE old.status IS DISTINCT FROM up.status), "
-	"ev AS (INSERT INTO alert_events (alert_id, kind) SELECT id, CASE status WHEN 'firing' THEN "
-	"'fired' ELSE 'resolved' END FROM changed), "
+	"ev AS (INSERT INTO alert_events (alert_id, alert_starts_at, kind) SELECT id, starts_at, CASE status "
+	"WHEN 'firing' THEN 'fired' ELSE 'resolved' END FROM changed), "
 	"tok AS (UPDATE cluster_ingest_tokens SET last_delivery_at = now(), watchdog_at = CASE WHEN "
 	"EXISTS (SELECT 1 FROM input WHERE status = 'firing' AND alertname IN ('Watchdog', "
 	"'DeadMansSwitch')) THEN now() ELSE watchdog_at END WHERE cluster_id = $1::uuid) "
@@ -373,16 +373,17 @@ alert_ingest(struct db *db, struct arena *a, const char *cluster_id, const struc
 static const struct db_stmt st_ack = { "alert_ack",
 	"WITH up AS (UPDATE alerts SET acked_by = $2, acked_at = now(), ack_comment = $3 WHERE id = "
 	"$1::bigint AND status = 'firing' RETURNING id, fingerprint, status, alertname, severity, "
-	"cluster_id), ev AS (INSERT INTO alert_events (alert_id, kind, actor, detail) SELECT id, 'acked', "
-	"$2, jsonb_build_object('comment', $3::text) FROM up) "
+	"cluster_id, starts_at), ev AS (INSERT INTO alert_events (alert_id, alert_starts_at, kind, actor, "
+	"detail) SELECT id, starts_at, 'acked', $2, jsonb_build_object('comment', $3::text) FROM up) "
 	"SELECT id, fingerprint, status, alertname, severity, cluster_id FROM up",
 	3 };
 
 static const struct db_stmt st_unack = { "alert_unack",
 	"WITH up AS (UPDATE alerts SET acked_by = NULL, acked_at = NULL, ack_comment = NULL WHERE id = "
 	"$1::bigint AND acked_at IS NOT NULL RETURNING id, fingerprint, status, alertname, severity, "
-	"cluster_id), ev AS (INSERT INTO alert_events (alert_id, kind, actor) SELECT id, 'unacked', $2 "
-	"FROM up) SELECT id, fingerprint, status, alertname, severity, cluster_id FROM up",
+	"cluster_id, starts_at), ev AS (INSERT INTO alert_events (alert_id, alert_starts_at, kind, actor) "
+	"SELECT id, starts_at, 'unacked', $2 FROM up) SELECT id, fingerprint, status, alertname, severity, "
+	"cluster_id FROM up",
 	2 };
 
 enum err

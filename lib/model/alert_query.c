@@ -115,7 +115,8 @@ static const struct db_stmt st_timeline = { "alert_timeline",
 	1 };
 
 static const struct db_stmt st_flaps = { "alert_flaps",
-	"SELECT count(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id JOIN alerts b ON "
+	"SELECT count(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id AND a.starts_at = "
+	"e.alert_starts_at JOIN alerts b ON "
 	"b.cluster_id = a.cluster_id AND b.fingerprint = a.fingerprint WHERE b.id = $1::bigint AND "
 	"e.kind = 'fired' AND e.at > now() - interval '1 day'",
 	1 };

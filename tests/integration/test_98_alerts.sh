@@ -326,6 +326,38 @@ assert_json '(.items | length) >= 2 and ([.items[] | select(.starts_at < "2026-0
 get "/api/v1/alerts?since=yesterday"
 assert_status 400 "a time that is not RFC 3339: 400"
 
+section "history partitioned by month"
+assert_eq "$(sql "SELECT count(*) FROM pg_inherits WHERE inhparent = 'alerts'::regclass AND inhrelid::regclass::text = 'alerts_p' || to_char(now() AT TIME ZONE 'UTC' + interval '3 months', 'YYYYMM')")" 1 \
+	"alerts has its months made three ahead"
+assert_eq "$(sql "SELECT aiops_partition_month(t, '2020-01-15Z') AND aiops_partition_month(t, '2020-02-15Z') FROM unnest(ARRAY['alerts', 'alert_events', 'cluster_health']) t" | sort -u)" t \
+	"a past month is made on demand"
+cat >"$SCRATCH/ages.json" <<'JSON'
+{"version": "4", "status": "firing", "receiver": "aiops", "alerts": [
+ {"status": "resolved", "labels": {"alertname": "Jan2020", "severity": "info"}, "startsAt": "2020-01-10T00:00:00Z", "endsAt": "2020-01-11T00:00:00Z"},
+ {"status": "firing", "labels": {"alertname": "Feb2020", "severity": "info"}, "startsAt": "2020-02-10T00:00:00Z"},
+ {"status": "resolved", "labels": {"alertname": "Feb2020Gone", "severity": "info"}, "startsAt": "2020-02-12T00:00:00Z", "endsAt": "2020-02-13T00:00:00Z"},
+ {"status": "firing", "labels": {"alertname": "Year2999", "severity": "info"}, "startsAt": "2999-01-01T00:00:00Z"},
+ {"status": "firing", "labels": {"alertname": "Year1970", "severity": "info"}, "startsAt": "1970-01-01T00:00:00Z"}]}
+JSON
+hook am-east "$TOKEN" "$SCRATCH/ages.json"
+assert_status 200 "alerts from any time are taken"
+assert_json '.received == 5 and .changed == 5' "all five are new"
+hook am-east "$TOKEN" "$SCRATCH/ages.json"
+assert_json '.changed == 0' "and redelivered, change nothing"
+assert_eq "$(sql "SELECT string_agg(alertname || ':' || tableoid::regclass, ' ' ORDER BY starts_at) FROM alerts WHERE alertname IN ('Jan2020', 'Feb2020', 'Feb2020Gone', 'Year2999', 'Year1970')")" \
+	"Year1970:alerts_default Jan2020:alerts_p202001 Feb2020:alerts_p202002 Feb2020Gone:alerts_p202002 Year2999:alerts_default" \
+	"each lands in its month, 1970 and 2999 in the default partition"
+assert_eq "$(sql "SELECT count(*) FROM alert_events_p202001 e JOIN alerts a ON a.id = e.alert_id WHERE a.alertname = 'Jan2020'")" 1 \
+	"the timeline of January 2020's alert is in January 2020's partition"
+far=$(sql "SELECT id FROM alerts WHERE alertname = 'Year2999'")
+get "/api/v1/alerts/$far"
+assert_json '.alert.alertname == "Year2999" and ([.timeline[].kind] == ["fired"])' "an alert from 2999 has its page and timeline"
+json POST "/api/v1/alerts/$far/ack" '{"comment": "clock skew"}'
+assert_status 200 "and is acknowledged"
+get "/api/v1/alerts?cluster=am-east&state=firing&since=2020-01-01T00:00:00Z&until=2020-03-01T00:00:00Z"
+assert_json '[.items[].alertname] == ["Feb2020"]' "history by time reaches an old month"
+sql "INSERT INTO cluster_health (cluster_id, at, status, api_ok) VALUES ('$east', '2020-01-20Z', 'ready', true)" >/dev/null
+
 section "aiops-collect retention"
 n_before=$(sql "SELECT count(*) FROM alerts")
 sql "UPDATE alerts SET ends_at = now() - interval '100 days' WHERE id IN (SELECT id FROM alerts WHERE status = 'resolved' ORDER BY id LIMIT 3)" >/dev/null
@@ -334,7 +366,17 @@ sql "UPDATE alerts SET starts_at = now() - interval '200 days', updated_at = now
 sql "INSERT INTO cluster_health (cluster_id, at, status, api_ok) VALUES ('$east', now() - interval '40 days', 'ready', true)" >/dev/null
 due=$(sql "SELECT count(*) FROM alerts WHERE status = 'resolved' AND coalesce(ends_at, updated_at) < now() - interval '90 days'")
 out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" retention 2>&1)
-check "a pass says what it deleted ($out; $due were due)" grep -q "^retention: $due resolved alerts older than 90 days, 1 health check older than 30 days deleted" <<<"$out"
+check "a pass says what it deleted ($out; $due were due)" grep -q "^retention: $due resolved alerts older than 90 days, 2 health checks older than 30 days deleted; 3 months dropped" <<<"$out"
 assert_eq "$(sql "SELECT count(*) FROM alerts")" "$((n_before - due))" "the resolved alerts past their age are gone, with their timeline"
 assert_eq "$(sql "SELECT count(*) FROM alerts WHERE id = $old_firing")" 1 "a firing alert stays, however old"
 assert_eq "$(sql "SELECT count(*) FROM alert_events e LEFT JOIN alerts a ON a.id = e.alert_id WHERE a.id IS NULL")" 0 "no orphan in the timeline"
+assert_eq "$(sql "SELECT count(*) FROM pg_class WHERE relname IN ('alerts_p202001', 'alert_events_p202001', 'cluster_health_p202001', 'cluster_health_p202002')")" 0 \
+	"the months wholly past their age are dropped: alerts with their timeline, health checks"
+assert_eq "$(sql "SELECT count(*) FROM pg_inherits WHERE inhparent = 'alerts'::regclass AND inhrelid = 'alerts_p202002'::regclass")" 1 \
+	"a month that a firing alert holds stays"
+assert_eq "$(sql "SELECT string_agg(alertname, ' ' ORDER BY starts_at) FROM alerts WHERE alertname IN ('Jan2020', 'Feb2020', 'Feb2020Gone', 'Year2999', 'Year1970')")" \
+	"Year1970 Feb2020 Year2999" "its resolved alerts go row by row; the firing ones stay, in every partition"
+assert_eq "$(sql "SELECT count(*) FROM cluster_health WHERE cluster_id = '$east' AND at > now() - interval '30 days'")" \
+	"$(sql "SELECT count(*) FROM cluster_health WHERE cluster_id = '$east'")" "only the recent health checks are left"
+out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" retention 2>&1)
+check "a second pass has nothing left to do ($out)" grep -q "^retention: 0 resolved alerts older than 90 days, 0 health checks older than 30 days deleted; 0 months dropped, 0 made ahead" <<<"$out"
