@@ -2,7 +2,8 @@
 # Prometheus evaluates rules that fire and resolve on a cycle (one critical, a few warnings, an
 # always-firing Watchdog) and Debian's Alertmanager delivers them through nginx to the console's
 # webhook with the cluster's ingest token. Sourced by ./dev (needs ROOT, RUN, PORT, PGBIN and the
-# helpers of tests/stack.sh); the metrics work reuses these Prometheus servers.
+# helpers of tests/stack.sh); their Prometheus servers scrape the jobs of metrics.sh's
+# demo_scrape_configs.
 
 # The clusters that get them, and the first of their ports: Alertmanager of cluster i at
 # DEMO_ALERT_PORT + 2i, its Prometheus one above.
@@ -111,10 +112,7 @@ alerting:
   alertmanagers:
     - static_configs:
         - targets: [ "127.0.0.1:$am" ]
-scrape_configs:
-  - job_name: prometheus
-    static_configs:
-      - targets: [ "127.0.0.1:$prom" ]
+$(demo_scrape_configs "$prom")
 CONF
 		setsid prometheus-alertmanager --config.file="$d/alertmanager.yml" --storage.path="$d/am-data" \
 			--web.listen-address="127.0.0.1:$am" --cluster.listen-address= --log.level=warn \
