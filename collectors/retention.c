@@ -21,15 +21,16 @@
 /* The months made ahead of now: an alert from the near future (a skewed clock) finds its month. */
 #define MONTHS_AHEAD "3"
 
+/* At most this long waiting for a table's lock to make or drop months (a pass that cannot have it
+ * leaves them to the next one: three months are made ahead, and the batches delete what a month
+ * not dropped holds). */
+static const struct db_stmt st_lock_timeout = { "retention_lock_timeout",
+	"WITH s AS (SELECT set_config('lock_timeout', '10s', true)) SELECT 1 FROM s", 0 };
+
 static const struct db_stmt st_ensure = { "retention_ensure",
 	"WITH made AS (SELECT aiops_partitions_ensure(t, 0, " MONTHS_AHEAD ") AS n FROM "
 	"unnest(ARRAY['alerts', 'alert_events', 'cluster_health']) t) SELECT sum(n) FROM made",
 	0 };
-
-/* At most this long waiting for the tables' locks to drop months: the batches do the job when it
- * cannot be had, and the next pass tries again. */
-static const struct db_stmt st_lock_timeout = { "retention_lock_timeout",
-	"WITH s AS (SELECT set_config('lock_timeout', '10s', true)) SELECT 1 FROM s", 0 };
 
 /* A month of alerts stays while it holds a firing alert or one resolved within the age; its
  * timeline (alert_events, partitioned by its alert's start) goes with it. */
@@ -55,7 +56,7 @@ static const struct db_stmt st_health = { "retention_health",
 	"make_interval(days => $1::int) LIMIT " BATCH_S ") d WHERE h.id = d.id AND h.at = d.at",
 	1 };
 
-/* ensure makes the months ahead in a transaction of its own; returns how many it made, or -1 when
+/* ensure makes the months ahead in a transaction of its own, under the lock timeout; returns how many it made, or -1 when
  * the database failed (logged). */
 static long
 ensure(struct collect *co)
@@ -63,8 +64,8 @@ ensure(struct collect *co)
 	struct dbres *res;
 	long n = -1;
 
-	if (db_tx_begin(co->db) == ERR_OK && db_exec(co->db, &st_ensure, NULL, co->a, &res) == ERR_OK &&
-	    db_tx_commit(co->db) == ERR_OK)
+	if (db_tx_begin(co->db) == ERR_OK && db_exec(co->db, &st_lock_timeout, NULL, co->a, NULL) == ERR_OK &&
+	    db_exec(co->db, &st_ensure, NULL, co->a, &res) == ERR_OK && db_tx_commit(co->db) == ERR_OK)
 		n = atol(dbres_get(res, 0, 0));
 	else
 		log_error(NULL, "retention: making the months ahead: %s", db_error(co->db));

@@ -380,3 +380,31 @@ assert_eq "$(sql "SELECT count(*) FROM cluster_health WHERE cluster_id = '$east'
 	"$(sql "SELECT count(*) FROM cluster_health WHERE cluster_id = '$east'")" "only the recent health checks are left"
 out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$BUILD/collectors/aiops-collect" retention 2>&1)
 check "a second pass has nothing left to do ($out)" grep -q "^retention: 0 resolved alerts older than 90 days, 0 health checks older than 30 days deleted; 0 months dropped, 0 made ahead" <<<"$out"
+
+section "0010 partitions the tables that were there, keeping their rows and ids"
+conv() { "$PGBIN/psql" -h "$(stack_pg_dir "$STACK_DIR")/sock" -U aiops -d conv -v ON_ERROR_STOP=1 -qtA "$@"; }
+"$PGBIN/psql" -h "$(stack_pg_dir "$STACK_DIR")/sock" -U aiops -d postgres -qc "CREATE DATABASE conv" >/dev/null
+for f in "$ROOT"/sql/000[1-9]_*.sql; do conv -1 -f "$f" >/dev/null; done
+conv -c "INSERT INTO clusters (name, api_url, environment, cluster_type) VALUES ('c1', 'https://c1.example:6443', 'lab', 'kubernetes');
+INSERT INTO alerts (cluster_id, fingerprint, starts_at, status, labels, annotations, ends_at, acked_by)
+SELECT id, lpad(to_hex(g), 16, '0'), s, st, '{}', '{}', e, CASE g WHEN 5 THEN 'ops' END FROM clusters, (VALUES
+ (1, '1970-01-01Z'::timestamptz, 'resolved', '1970-01-02Z'::timestamptz), (2, '2999-01-01Z', 'firing', NULL),
+ (3, now() - interval '100 days', 'resolved', now() - interval '95 days'), (4, now() - interval '40 days', 'firing', NULL),
+ (5, now(), 'firing', NULL), (6, now() - interval '400 days', 'resolved', now() - interval '399 days')) v(g, s, st, e);
+INSERT INTO alert_events (alert_id, kind) SELECT id, 'fired' FROM alerts;
+INSERT INTO alert_events (alert_id, kind) SELECT id, 'resolved' FROM alerts WHERE status = 'resolved';
+INSERT INTO cluster_health (cluster_id, at, status, api_ok) SELECT id, now() - g * interval '10 days', 'ready', true
+ FROM clusters, generate_series(0, 6) g;" >/dev/null
+before=$(conv -c "SELECT string_agg(a.id || a.fingerprint || a.starts_at || coalesce(a.acked_by, '') || (SELECT string_agg(e.id || e.kind, ',' ORDER BY e.id) FROM alert_events e WHERE e.alert_id = a.id), ' ' ORDER BY a.id) FROM alerts a")
+health=$(conv -c "SELECT string_agg(id || ':' || at, ' ' ORDER BY id) FROM cluster_health")
+conv -1 -f "$ROOT/sql/0010_history_partitions.sql" >/dev/null
+assert_eq "$(conv -c "SELECT string_agg(a.id || a.fingerprint || a.starts_at || coalesce(a.acked_by, '') || (SELECT string_agg(e.id || e.kind, ',' ORDER BY e.id) FROM alert_events e WHERE e.alert_id = a.id AND e.alert_starts_at = a.starts_at), ' ' ORDER BY a.id) FROM alerts a")" \
+	"$before" "every alert and its timeline are kept, under the same ids"
+assert_eq "$(conv -c "SELECT string_agg(id || ':' || at, ' ' ORDER BY id) FROM cluster_health")" "$health" "every health check is kept"
+assert_eq "$(conv -c "SELECT count(*) FILTER (WHERE tableoid::regclass::text = 'alerts_p' || to_char(starts_at AT TIME ZONE 'UTC', 'YYYYMM')) || ' ' || count(*) FILTER (WHERE tableoid = 'alerts_default'::regclass) FROM alerts")" \
+	"3 3" "the alerts of the last year are in their months; 1970, 2999 and the older one in the default partition"
+assert_eq "$(conv -c "SELECT count(*) FROM cluster_health WHERE tableoid::regclass::text = 'cluster_health_p' || to_char(at AT TIME ZONE 'UTC', 'YYYYMM')")" 7 \
+	"the health checks are in their months"
+assert_eq "$(conv -c "INSERT INTO alerts (cluster_id, fingerprint, starts_at, status, labels, annotations) SELECT id, 'ffffffffffffffff', now(), 'firing', '{}', '{}' FROM clusters RETURNING id > (SELECT max(id) FROM alerts)")" t \
+	"the ids go on from the old sequence"
+"$PGBIN/psql" -h "$(stack_pg_dir "$STACK_DIR")/sock" -U aiops -d postgres -qc "DROP DATABASE conv" >/dev/null
