@@ -1,0 +1,735 @@
+/* check_fanout.c: the fan-out's pure parts: Prometheus replies read within bounds (garbage, cut short,
+ * too large), the cluster label and its collisions, mixed result types, sample values as
+ * Prometheus writes them, each split aggregation's combined answer against the same aggregation
+ * over every cluster's series at once, and the cache key. */
+#include "config.h"
+
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "fanout.h"
+#include "json.h"
+#include "promql.h"
+#include "promreply.h"
+
+static json_t *
+parse(struct arena *a, const char *s)
+{
+	json_t *j = json_loads(s, 0, NULL);
+
+	ck_assert_msg(j != NULL, "bad test JSON: %s", s);
+	return json_own(a, j);
+}
+
+/* ---- sample values ---- */
+
+START_TEST(test_value_text)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} rows[] = {
+		{ 0, "0" },
+		{ 1, "1" },
+		{ -2.5, "-2.5" },
+		{ 0.1, "0.1" },
+		{ 1e6, "1000000" },
+		{ 1.5e-7, "0.00000015" },
+		{ 123456789.125, "123456789.125" },
+		{ 1e21, "1000000000000000000000" },
+		{ 0.30000000000000004, "0.30000000000000004" },
+		{ 1700000000.781, "1700000000.781" },
+	};
+	char out[PROMREPLY_VALUE_MAX];
+	double v;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_str_eq(promreply_value_text(out, rows[i].v), rows[i].text);
+	ck_assert_str_eq(promreply_value_text(out, NAN), "NaN");
+	ck_assert_str_eq(promreply_value_text(out, INFINITY), "+Inf");
+	ck_assert_str_eq(promreply_value_text(out, -INFINITY), "-Inf");
+	/* The extremes fit and read back. */
+	promreply_value_text(out, 5e-324);
+	ck_assert(promreply_value(out, &v) && v == 5e-324);
+	promreply_value_text(out, -1.7976931348623157e308);
+	ck_assert(promreply_value(out, &v) && v == -1.7976931348623157e308);
+	ck_assert(promreply_value("NaN", &v) && isnan(v));
+	ck_assert(promreply_value("+Inf", &v) && isinf(v) && v > 0);
+	ck_assert(promreply_value("-Inf", &v) && isinf(v) && v < 0);
+	ck_assert(!promreply_value("inf", &v));
+	ck_assert(!promreply_value("nan", &v));
+	ck_assert(!promreply_value("0x10", &v));
+	ck_assert(!promreply_value("1 ", &v));
+	ck_assert(!promreply_value("", &v));
+}
+END_TEST
+
+/* ---- the reply parser ---- */
+
+#define VEC_OK \
+	"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[" \
+	"{\"metric\":{\"__name__\":\"up\",\"job\":\"a\"},\"value\":[1700000000,\"1\"]}," \
+	"{\"metric\":{\"job\":\"b\"},\"value\":[1700000000.5,\"NaN\"]}]},\"warnings\":[\"w1\"]}"
+
+static enum err
+parse_reply(struct arena *a, const char *body, size_t max, enum promreply_expect x, struct promreply *r)
+{
+	const char *why;
+	enum err e = promreply_parse(a, body, strlen(body), max, x, r, &why);
+
+	if (e != ERR_OK)
+		ck_assert_msg(why != NULL && *why != '\0', "no reason for %s", body);
+	return e;
+}
+
+START_TEST(test_parse_good)
+{
+	struct arena *a = arena_new();
+	struct promreply r;
+
+	ck_assert_int_eq(parse_reply(a, VEC_OK, 1 << 20, PROMREPLY_EXPECT_QUERY, &r), ERR_OK);
+	ck_assert(!r.failed);
+	ck_assert_int_eq(r.type, PROMREPLY_VECTOR);
+	ck_assert_int_eq(json_array_size(r.result), 2);
+	ck_assert_int_eq(r.nwarnings, 1);
+	ck_assert_str_eq(r.warnings[0], "w1");
+	ck_assert_int_eq(parse_reply(a,
+			     "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":["
+			     "{\"metric\":{},\"values\":[[1,\"1\"],[2,\"+Inf\"]]}]}}",
+			     1 << 20, PROMREPLY_EXPECT_QUERY, &r),
+	    ERR_OK);
+	ck_assert_int_eq(r.type, PROMREPLY_MATRIX);
+	ck_assert_int_eq(
+	    parse_reply(a,
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"2\"]}}", 1 << 20,
+		PROMREPLY_EXPECT_QUERY, &r),
+	    ERR_OK);
+	ck_assert_int_eq(r.type, PROMREPLY_SCALAR);
+	ck_assert_int_eq(
+	    parse_reply(a,
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"string\",\"result\":[1,\"hi\"]}}",
+		1 << 20, PROMREPLY_EXPECT_QUERY, &r),
+	    ERR_OK);
+	ck_assert_int_eq(r.type, PROMREPLY_STRING);
+	/* A native histogram sample is kept as it is. */
+	ck_assert_int_eq(parse_reply(a,
+			     "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+			     "{\"metric\":{},\"histogram\":[1,{\"count\":\"2\"}]}]}}",
+			     1 << 20, PROMREPLY_EXPECT_QUERY, &r),
+	    ERR_OK);
+	ck_assert_int_eq(parse_reply(a, "{\"status\":\"success\",\"data\":[\"__name__\",\"job\"]}", 1 << 20,
+			     PROMREPLY_EXPECT_STRINGS, &r),
+	    ERR_OK);
+	ck_assert_int_eq(r.type, PROMREPLY_STRINGS);
+	ck_assert_int_eq(
+	    parse_reply(a, "{\"status\":\"success\",\"data\":[{\"__name__\":\"up\",\"job\":\"a\"}]}", 1 << 20,
+		PROMREPLY_EXPECT_LABELSETS, &r),
+	    ERR_OK);
+	ck_assert_int_eq(r.type, PROMREPLY_LABELSETS);
+	/* Prometheus's own error is a reply, not garbage. */
+	ck_assert_int_eq(
+	    parse_reply(a,
+		"{\"status\":\"error\",\"errorType\":\"bad_data\",\"error\":\"parse error at char 5\"}",
+		1 << 20, PROMREPLY_EXPECT_QUERY, &r),
+	    ERR_OK);
+	ck_assert(r.failed);
+	ck_assert_str_eq(r.error_type, "bad_data");
+	ck_assert_str_eq(r.error, "parse error at char 5");
+	arena_free(a);
+}
+END_TEST
+
+START_TEST(test_parse_garbage)
+{
+	static const char *const bad[] = {
+		"",
+		"not json",
+		"<html><body>502 Bad Gateway</body></html>",
+		"[]",
+		"{}",
+		"{\"status\":1}",
+		"{\"status\":\"maybe\",\"data\":[]}",
+		"{\"status\":\"success\"}",
+		"{\"status\":\"success\",\"data\":{}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"table\",\"result\":[]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":{}}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[1]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"value\":[1,\"1\"]"
+		"}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"a\":"
+		"1},"
+		"\"value\":[1,\"1\"]}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{}}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+		"\"value\":[1,\"abc\"]}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+		"\"value\":[\"1\",\"1\"]}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+		"\"value\":[1,1]}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[{\"metric\":{},"
+		"\"values\":[1,\"1\"]}]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"x\"]}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]},\"warnings\":"
+		"\"w\"}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]},\"warnings\":[1]"
+		"}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[[[[[[[[[[1]]]]]]]]]]"
+		"}}",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[]}}garbage",
+		"{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":[{\"metric\":{\"a\":"
+		"\"\xff\"},"
+		"\"value\":[1,\"1\"]}]}}",
+	};
+	struct arena *a = arena_new();
+	struct promreply r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_reply(a, bad[i], 1 << 20, PROMREPLY_EXPECT_QUERY, &r) != ERR_OK,
+		    "accepted: %s", bad[i]);
+	/* The right shape for another kind of call is garbage too. */
+	ck_assert_int_ne(parse_reply(a, VEC_OK, 1 << 20, PROMREPLY_EXPECT_STRINGS, &r), ERR_OK);
+	ck_assert_int_ne(
+	    parse_reply(a, "{\"status\":\"success\",\"data\":[1]}", 1 << 20, PROMREPLY_EXPECT_STRINGS, &r),
+	    ERR_OK);
+	ck_assert_int_ne(parse_reply(a, "{\"status\":\"success\",\"data\":[\"a\"]}", 1 << 20,
+			     PROMREPLY_EXPECT_LABELSETS, &r),
+	    ERR_OK);
+	arena_free(a);
+}
+END_TEST
+
+/* Every prefix of a good reply (a reply cut off anywhere) is refused, never a crash. */
+START_TEST(test_parse_truncated)
+{
+	struct arena *a = arena_new();
+	size_t n = strlen(VEC_OK);
+	struct promreply r;
+	const char *why;
+
+	for (size_t k = 0; k < n; k++) {
+		char *piece = arena_strndup(a, VEC_OK, k);
+
+		ck_assert_msg(
+		    promreply_parse(a, piece, k, 1 << 20, PROMREPLY_EXPECT_QUERY, &r, &why) != ERR_OK,
+		    "accepted %zu of %zu bytes", k, n);
+	}
+	ck_assert_int_eq(promreply_parse(a, VEC_OK, n, 1 << 20, PROMREPLY_EXPECT_QUERY, &r, &why), ERR_OK);
+	arena_free(a);
+}
+END_TEST
+
+/* At the size limit a reply is read; one byte past it, it is refused as too large. */
+START_TEST(test_parse_size_limit)
+{
+	struct arena *a = arena_new();
+	size_t n = strlen(VEC_OK);
+	struct promreply r;
+	const char *why;
+
+	ck_assert_int_eq(promreply_parse(a, VEC_OK, n, n, PROMREPLY_EXPECT_QUERY, &r, &why), ERR_OK);
+	ck_assert_int_eq(promreply_parse(a, VEC_OK, n, n - 1, PROMREPLY_EXPECT_QUERY, &r, &why), ERR_TOOBIG);
+	ck_assert_ptr_nonnull(strstr(why, "larger than"));
+	arena_free(a);
+}
+END_TEST
+
+/* Warnings are bounded in number and in length, and cut between characters. */
+START_TEST(test_parse_warnings_bounded)
+{
+	struct arena *a = arena_new();
+	json_t *w = json_array(), *root;
+	struct promreply r;
+	const char *why, *text;
+	char *longw = arena_alloc(a, 3001);
+
+	for (int i = 0; i < 1000; i++)
+		memcpy(longw + 3 * i, "\xc3\xa9x", 3);
+	longw[3000] = '\0';
+	for (int i = 0; i < 50; i++)
+		json_array_append_new(w, json_string(i == 0 ? longw : "w"));
+	root = json_own(a,
+	    json_pack("{s:s, s:{s:s, s:[]}, s:o}", "status", "success", "data", "resultType", "vector",
+		"result", "warnings", w));
+	text = json_text(a, root);
+	ck_assert_int_eq(
+	    promreply_parse(a, text, strlen(text), 1 << 20, PROMREPLY_EXPECT_QUERY, &r, &why), ERR_OK);
+	ck_assert_int_eq(r.nwarnings, PROMREPLY_WARNINGS_MAX + 1);
+	ck_assert_uint_le(strlen(r.warnings[0]), PROMREPLY_TEXT_MAX);
+	ck_assert(json_own(a, json_string(r.warnings[0])) != NULL); /* still UTF-8 */
+	ck_assert_str_eq(r.warnings[PROMREPLY_WARNINGS_MAX], "and 30 more warnings");
+	arena_free(a);
+}
+END_TEST
+
+/* ---- the cluster label ---- */
+
+START_TEST(test_cluster_label)
+{
+	struct arena *a = arena_new();
+	json_t *m;
+
+	m = parse(a, "{\"job\":\"a\"}");
+	promreply_label(m, "east");
+	ck_assert_str_eq(json_str(m, "cluster"), "east");
+	ck_assert_int_eq(json_object_size(m), 2);
+	/* Theirs is kept as exported_cluster, as Prometheus does with honor_labels: false. */
+	m = parse(a, "{\"cluster\":\"theirs\",\"job\":\"a\"}");
+	promreply_label(m, "east");
+	ck_assert_str_eq(json_str(m, "cluster"), "east");
+	ck_assert_str_eq(json_str(m, "exported_cluster"), "theirs");
+	m = parse(a, "{\"cluster\":\"theirs\",\"exported_cluster\":\"older\"}");
+	promreply_label(m, "east");
+	ck_assert_str_eq(json_str(m, "cluster"), "east");
+	ck_assert_str_eq(json_str(m, "exported_cluster"), "older");
+	ck_assert_str_eq(json_str(m, "exported_exported_cluster"), "theirs");
+	/* An empty value is no label. */
+	m = parse(a, "{\"cluster\":\"\"}");
+	promreply_label(m, "east");
+	ck_assert_int_eq(json_object_size(m), 1);
+	ck_assert_str_eq(promreply_exported("cluster"), "exported_cluster");
+	ck_assert_str_eq(promreply_exported("job"), "job");
+	arena_free(a);
+}
+END_TEST
+
+/* Series identity: the same series from two clusters stays two series, told apart by cluster; a
+ * scalar becomes one series per cluster. */
+START_TEST(test_merge_identity)
+{
+	struct arena *a = arena_new();
+	json_t *out = json_own(a, json_array());
+	struct promreply r1, r2, r3;
+	const char *why;
+	const char *s1 = VEC_OK, *s2 = VEC_OK,
+		   *s3 = "{\"status\":\"success\",\"data\":{\"resultType\":\"scalar\",\"result\":[1,\"2\"]}}";
+
+	ck_assert_int_eq(
+	    promreply_parse(a, s1, strlen(s1), 1 << 20, PROMREPLY_EXPECT_QUERY, &r1, &why), ERR_OK);
+	ck_assert_int_eq(
+	    promreply_parse(a, s2, strlen(s2), 1 << 20, PROMREPLY_EXPECT_QUERY, &r2, &why), ERR_OK);
+	ck_assert_int_eq(
+	    promreply_parse(a, s3, strlen(s3), 1 << 20, PROMREPLY_EXPECT_QUERY, &r3, &why), ERR_OK);
+	ck_assert_int_eq(promreply_merge(out, &r1, "east"), 2);
+	ck_assert_int_eq(promreply_merge(out, &r2, "west"), 2);
+	ck_assert_int_eq(promreply_merge(out, &r3, "north"), 1);
+	ck_assert_int_eq(json_array_size(out), 5);
+	for (size_t i = 0; i < 5; i++)
+		for (size_t j = 0; j < i; j++)
+			ck_assert(!json_equal(json_object_get(json_array_get(out, i), "metric"),
+			    json_object_get(json_array_get(out, j), "metric")));
+	ck_assert_str_eq(json_str(json_object_get(json_array_get(out, 0), "metric"), "cluster"), "east");
+	ck_assert_str_eq(json_str(json_object_get(json_array_get(out, 2), "metric"), "cluster"), "west");
+	ck_assert_str_eq(
+	    json_text(a, json_array_get(out, 4)), "{\"metric\":{\"cluster\":\"north\"},\"value\":[1,\"2\"]}");
+	arena_free(a);
+}
+END_TEST
+
+START_TEST(test_mixed_types)
+{
+	struct promreply v1 = { .type = PROMREPLY_VECTOR }, v2 = { .type = PROMREPLY_VECTOR },
+			 s1 = { .type = PROMREPLY_SCALAR }, m1 = { .type = PROMREPLY_MATRIX },
+			 f1 = { .failed = true, .type = PROMREPLY_MATRIX };
+	const struct promreply *rs[] = { &s1, NULL, &v1, &f1, &m1, &v2 }, *tie[] = { &m1, &v1 },
+			       *none[] = { NULL, &f1 };
+
+	ck_assert_int_eq(promreply_common_type(rs, 6), PROMREPLY_VECTOR);
+	ck_assert_int_eq(promreply_common_type(tie, 2), PROMREPLY_MATRIX);
+	ck_assert_int_eq(promreply_common_type(none, 2), -1);
+}
+END_TEST
+
+START_TEST(test_union)
+{
+	struct arena *a = arena_new();
+	json_t *l[3] = { parse(a, "[\"job\",\"__name__\"]"), NULL, parse(a, "[\"instance\",\"job\"]") };
+
+	ck_assert_str_eq(json_text(a, promreply_union(a, l, 3)), "[\"__name__\",\"instance\",\"job\"]");
+	arena_free(a);
+}
+END_TEST
+
+/* ---- split aggregations against the same aggregation over every cluster's series at once ---- */
+
+/* A series of an instant vector: its labels and its value. */
+struct rs {
+	json_t *metric;
+	double v;
+};
+
+static const char *const cluster_names[] = { "east", "west", "north" };
+#define NCLUSTERS 3
+#define NSERIES 6 /* per cluster: job api or db, instance i0 to i2 */
+
+/* dataset fills cluster c's series at step t (values differ between steps), the test's own
+ * Prometheus data: distinct values, repeating values (for count_values), with a NaN in east (first, so a combine that lets NaN win is seen), or
+ * with north's series carrying a cluster label of their own. */
+enum data { DISTINCT, REPEATING, WITH_NAN, OWN_CLUSTER };
+
+static int
+dataset(struct arena *a, enum data d, int c, int t, struct rs *out)
+{
+	for (int s = 0; s < NSERIES; s++) {
+		out[s].metric = json_own(a,
+		    json_pack("{s:s, s:s, s:s}", "__name__", "x", "job", s % 2 ? "db" : "api", "instance",
+			s / 2 == 0	 ? "i0"
+			    : s / 2 == 1 ? "i1"
+					 : "i2"));
+		out[s].v = d == REPEATING ? (double)((s + c + t) % 3)
+					  : (double)((s * 13 + c * 5 + t * 3) % 17) + c * 0.01;
+		if (d == WITH_NAN && c == 0 && s == 0)
+			out[s].v = NAN;
+		if (d == OWN_CLUSTER && c == 2)
+			json_object_set_new(
+			    out[s].metric, "cluster", json_string(s < 3 ? "theirs" : "other"));
+	}
+	return NSERIES;
+}
+
+/* ref_group returns the labels metric keeps under the grouping (the reference's own reading of
+ * PromQL's by and without), with count_values' label added when vl is not NULL. */
+static json_t *
+ref_group(struct arena *a, const struct promql_split *s, json_t *metric)
+{
+	json_t *g = json_own(a, json_object()), *v;
+	const char *k;
+
+	if (s->grouped && s->without) {
+		json_object_foreach (metric, k, v) {
+			bool named = strcmp(k, "__name__") == 0;
+
+			for (int i = 0; i < s->nlabels; i++)
+				named |= strcmp(k, s->labels[i]) == 0;
+			if (!named)
+				json_object_set(g, k, v);
+		}
+	} else if (s->grouped)
+		for (int i = 0; i < s->nlabels; i++)
+			if (json_object_get(metric, s->labels[i]) != NULL)
+				json_object_set(g, s->labels[i], json_object_get(metric, s->labels[i]));
+	return g;
+}
+
+/* ref_agg computes the aggregation op (grouping, k and value label from s) over in[0..n) the way
+ * Prometheus does; returns how many series it wrote to out. */
+static int
+ref_agg(
+    struct arena *a, const char *op, const struct promql_split *s, const struct rs *in, int n, struct rs *out)
+{
+	json_t *groups[256];
+	int ng = 0, m = 0;
+	int of[256];
+
+	for (int i = 0; i < n; i++) {
+		json_t *g = ref_group(a, s, in[i].metric);
+		int j;
+
+		if (strcmp(op, "count_values") == 0) {
+			char text[PROMREPLY_VALUE_MAX];
+
+			json_object_set_new(
+			    g, s->value_label, json_string(promreply_value_text(text, in[i].v)));
+		}
+		for (j = 0; j < ng && !json_equal(groups[j], g); j++)
+			;
+		if (j == ng)
+			groups[ng++] = g;
+		of[i] = j;
+	}
+	for (int j = 0; j < ng; j++) {
+		double acc = 0, cnt = 0;
+		bool seen = false;
+
+		if (strcmp(op, "topk") == 0 || strcmp(op, "bottomk") == 0) {
+			bool taken[256] = { false };
+			bool top = op[0] == 't';
+
+			for (int c = 0; c < (int)s->k; c++) {
+				int best = -1;
+
+				for (int i = 0; i < n; i++) {
+					if (of[i] != j || taken[i])
+						continue;
+					if (best < 0 || (isnan(in[best].v) && !isnan(in[i].v)) ||
+					    (!isnan(in[i].v) &&
+						(top ? in[i].v > in[best].v : in[i].v < in[best].v)))
+						best = i;
+				}
+				if (best < 0)
+					break;
+				taken[best] = true;
+				out[m++] = in[best];
+			}
+			continue;
+		}
+		for (int i = 0; i < n; i++) {
+			double v = in[i].v;
+
+			if (of[i] != j)
+				continue;
+			if (strcmp(op, "min") == 0)
+				acc = !seen || v < acc || isnan(acc) ? v : acc;
+			else if (strcmp(op, "max") == 0)
+				acc = !seen || v > acc || isnan(acc) ? v : acc;
+			else
+				acc += v;
+			cnt++;
+			seen = true;
+		}
+		out[m].metric = groups[j];
+		out[m].v = strcmp(op, "count") == 0 || strcmp(op, "count_values") == 0 ? cnt
+		    : strcmp(op, "avg") == 0					       ? acc / cnt
+		    : strcmp(op, "group") == 0					       ? 1
+										       : acc;
+		m++;
+	}
+	return m;
+}
+
+/* labelled returns a copy of metric with cluster c's label. */
+static json_t *
+labelled(struct arena *a, json_t *metric, int c)
+{
+	json_t *m = json_own(a, json_deep_copy(metric));
+
+	promreply_label(m, cluster_names[c]);
+	return m;
+}
+
+static bool
+same_value(double x, double y)
+{
+	return (isnan(x) && isnan(y)) || x == y || fabs(x - y) <= 1e-9 * fmax(1, fabs(x));
+}
+
+/* check_one splits expr, runs its per-cluster part on each cluster's data at the steps 0..nt-1
+ * (the reference standing in for each Prometheus), combines the answers and compares them, series
+ * by series and step by step, with the reference over every cluster's labelled series at once. */
+static void
+check_one(const char *expr, enum data d, int nt)
+{
+	struct arena *a = arena_new();
+	struct promql_split s;
+	json_t *parts[2] = { NULL, NULL }, *got;
+	const char *why;
+	int nref = 0, expected = 0;
+	struct rs ref[64 * 4];
+	int ref_t[64 * 4];
+
+	ck_assert_int_eq(promql_split(a, expr, &s, &why), ERR_OK);
+	ck_assert_msg(s.agg != PROMQL_NONE, "%s does not split", expr);
+	for (int q = 0; q < s.nqueries; q++)
+		parts[q] = json_own(a, json_array());
+	for (int t = 0; t < nt; t++) {
+		struct rs all[NCLUSTERS * NSERIES];
+		int nall = 0, k;
+
+		for (int c = 0; c < NCLUSTERS; c++) {
+			struct rs mine[NSERIES], part[NSERIES * 2];
+			int n = dataset(a, d, c, t, mine);
+
+			for (int i = 0; i < n; i++)
+				all[nall++] = (struct rs){ labelled(a, mine[i].metric, c), mine[i].v };
+			for (int q = 0; q < s.nqueries; q++) {
+				const char *op = s.agg == PROMQL_AVG ? (q == 0 ? "sum" : "count") : s.op;
+				int m = ref_agg(a, op, &s, mine, n, part);
+
+				for (int i = 0; i < m; i++) {
+					char text[PROMREPLY_VALUE_MAX];
+					json_t *sample = json_pack("[i, s]", 1700000000 + 60 * t,
+					    promreply_value_text(text, part[i].v));
+					json_t *metric = labelled(a, part[i].metric, c), *found = NULL, *ser;
+					size_t x;
+
+					if (nt == 1) {
+						json_array_append_new(parts[q],
+						    json_pack(
+							"{s:O, s:o}", "metric", metric, "value", sample));
+						continue;
+					}
+					json_array_foreach (parts[q], x, ser)
+						if (json_equal(json_object_get(ser, "metric"), metric))
+							found = ser;
+					if (found == NULL) {
+						found = json_pack("{s:O, s:[]}", "metric", metric, "values");
+						json_array_append_new(parts[q], found);
+					}
+					json_array_append_new(json_object_get(found, "values"), sample);
+				}
+			}
+		}
+		k = ref_agg(a, s.op, &s, all, nall, ref + nref);
+		for (int i = 0; i < k; i++)
+			ref_t[nref + i] = t;
+		nref += k;
+	}
+	got = promreply_combine(a, &s, nt > 1, parts);
+	/* Every reference sample is in the answer, and the answer has nothing else. */
+	for (int i = 0; i < nref; i++) {
+		json_t *ser, *found = NULL;
+		size_t x;
+
+		json_array_foreach (got, x, ser)
+			if (json_equal(json_object_get(ser, "metric"), ref[i].metric))
+				found = ser;
+		ck_assert_msg(found != NULL, "%s: no series %s at step %d in %s", expr,
+		    json_text(a, ref[i].metric), ref_t[i], json_text(a, got));
+		if (nt == 1) {
+			double v;
+
+			ck_assert(promreply_value(
+			    json_string_value(json_array_get(json_object_get(found, "value"), 1)), &v));
+			ck_assert_msg(same_value(v, ref[i].v), "%s: %s is %g, not %g", expr,
+			    json_text(a, ref[i].metric), v, ref[i].v);
+		} else {
+			json_t *p, *vals = json_object_get(found, "values");
+			bool at = false;
+
+			json_array_foreach (vals, x, p)
+				if (json_integer_value(json_array_get(p, 0)) == 1700000000 + 60 * ref_t[i]) {
+					double v;
+
+					ck_assert(
+					    promreply_value(json_string_value(json_array_get(p, 1)), &v));
+					ck_assert_msg(same_value(v, ref[i].v),
+					    "%s: %s at step %d is %g, not %g", expr,
+					    json_text(a, ref[i].metric), ref_t[i], v, ref[i].v);
+					at = true;
+				}
+			ck_assert_msg(at, "%s: %s has no sample at step %d", expr,
+			    json_text(a, ref[i].metric), ref_t[i]);
+		}
+	}
+	{
+		size_t x;
+		json_t *ser;
+
+		json_array_foreach (got, x, ser)
+			expected += nt == 1 ? 1 : (int)json_array_size(json_object_get(ser, "values"));
+	}
+	ck_assert_msg(expected == nref, "%s: %d samples, the reference has %d: %s", expr, expected, nref,
+	    json_text(a, got));
+	arena_free(a);
+}
+
+static const struct {
+	const char *expr;
+	enum data d;
+} agg_cases[] = {
+	{ "sum(x)", DISTINCT },
+	{ "sum by (job) (x)", DISTINCT },
+	{ "sum(x) by (instance, job)", DISTINCT },
+	{ "sum without (instance) (x)", DISTINCT },
+	{ "sum by (cluster) (x)", DISTINCT },
+	{ "sum by (cluster) (x)", OWN_CLUSTER },
+	{ "sum without (instance) (x)", OWN_CLUSTER },
+	{ "sum(x)", WITH_NAN },
+	{ "min(x)", DISTINCT },
+	{ "min by (job) (x)", WITH_NAN },
+	{ "max(x)", WITH_NAN },
+	{ "max without (job) (x)", DISTINCT },
+	{ "max by (instance, job) (x)", WITH_NAN }, /* east answers NaN for one group */
+	{ "min by (job, instance) (x)", WITH_NAN },
+	{ "count(x)", DISTINCT },
+	{ "count by (job) (x)", DISTINCT },
+	{ "count without (instance) (x)", DISTINCT },
+	{ "avg(x)", DISTINCT },
+	{ "avg by (job) (x)", DISTINCT },
+	{ "avg without (instance) (x)", DISTINCT },
+	{ "avg by (instance) (x)", REPEATING },
+	{ "group(x)", DISTINCT },
+	{ "group by (job) (x)", DISTINCT },
+	{ "topk(3, x)", DISTINCT },
+	{ "topk by (job) (2, x)", DISTINCT },
+	{ "topk(100, x)", DISTINCT },
+	{ "topk(0, x)", DISTINCT },
+	{ "topk(2, x)", WITH_NAN },
+	{ "bottomk(4, x)", DISTINCT },
+	{ "bottomk(2, x) by (instance)", DISTINCT },
+	{ "bottomk(2, x)", WITH_NAN },
+	{ "count_values(\"v\", x)", REPEATING },
+	{ "count_values by (job) (\"v\", x)", REPEATING },
+	{ "count_values without (instance) (\"v\", x)", REPEATING },
+};
+
+START_TEST(test_combine_vector)
+{
+	check_one(agg_cases[_i].expr, agg_cases[_i].d, 1);
+}
+END_TEST
+
+START_TEST(test_combine_matrix)
+{
+	check_one(agg_cases[_i].expr, agg_cases[_i].d, 4);
+}
+END_TEST
+
+/* An average of averages is not the average: the test above would catch a combine that did it. */
+START_TEST(test_avg_is_not_avg_of_avgs)
+{
+	struct arena *a = arena_new();
+	struct promql_split s;
+	const char *why;
+	json_t *parts[2], *got;
+	double v;
+
+	ck_assert_int_eq(promql_split(a, "avg(x)", &s, &why), ERR_OK);
+	/* east: two series summing to 10; west: one series of 40. Fleet average 50 / 3. */
+	parts[0] = parse(a,
+	    "[{\"metric\":{\"cluster\":\"east\"},\"value\":[1,\"10\"]},"
+	    "{\"metric\":{\"cluster\":\"west\"},\"value\":[1,\"40\"]}]");
+	parts[1] = parse(a,
+	    "[{\"metric\":{\"cluster\":\"east\"},\"value\":[1,\"2\"]},"
+	    "{\"metric\":{\"cluster\":\"west\"},\"value\":[1,\"1\"]}]");
+	got = promreply_combine(a, &s, false, parts);
+	ck_assert_int_eq(json_array_size(got), 1);
+	ck_assert(promreply_value(
+	    json_string_value(json_array_get(json_object_get(json_array_get(got, 0), "value"), 1)), &v));
+	ck_assert(same_value(v, 50.0 / 3));
+	ck_assert_int_eq(json_object_size(json_object_get(json_array_get(got, 0), "metric")), 0);
+	arena_free(a);
+}
+END_TEST
+
+static Suite *
+fanout_suite(void)
+{
+	Suite *s = suite_create("fanout");
+	TCase *core = tcase_create("core"), *limits = tcase_create("limits"),
+	      *errors = tcase_create("errors");
+	int ncases = (int)(sizeof(agg_cases) / sizeof(agg_cases[0]));
+
+	tcase_add_test(core, test_value_text);
+	tcase_add_test(core, test_parse_good);
+	tcase_add_test(core, test_cluster_label);
+	tcase_add_test(core, test_merge_identity);
+	tcase_add_test(core, test_mixed_types);
+	tcase_add_test(core, test_union);
+	tcase_add_loop_test(core, test_combine_vector, 0, ncases);
+	tcase_add_loop_test(core, test_combine_matrix, 0, ncases);
+	tcase_add_test(core, test_avg_is_not_avg_of_avgs);
+	tcase_add_test(limits, test_parse_size_limit);
+	tcase_add_test(limits, test_parse_warnings_bounded);
+	tcase_add_test(errors, test_parse_garbage);
+	tcase_add_test(errors, test_parse_truncated);
+	suite_add_tcase(s, core);
+	suite_add_tcase(s, limits);
+	suite_add_tcase(s, errors);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(fanout_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? 0 : 1;
+}
