@@ -66,7 +66,8 @@ enum err alert_ingest(struct db *db, struct arena *a, const char *cluster_id, co
  * at fetched_at (RFC 3339), in one statement: alerts it lists that are missing are added (a lost
  * webhook), their silences and inhibitions are recorded, and firing alerts it no longer lists are
  * resolved, unless they started or changed after fetched_at (a webhook may be newer than the list).
- * *changes lists the changes of state, as alert_ingest does. */
+ * An alert that became silenced or no longer is gets a silenced or unsilenced moment in its
+ * timeline. *changes lists the changes of state, as alert_ingest does. */
 enum err alert_reconcile(struct db *db, struct arena *a, const char *cluster_id, const struct alert_batch *b,
     const char *fetched_at, struct alert_change **changes, int *n);
 

@@ -82,10 +82,10 @@ async function rowFor(name) {
 	return page.locator(`#clusters-table tbody tr[data-cluster-name="${name}"]`);
 }
 
-async function submitForm(expectUrl) {
+async function submitForm(expectUrl, form = "form.form") {
 	const [resp] = await Promise.all([
 		page.waitForResponse((r) => r.request().method() === "POST" && r.request().isNavigationRequest()),
-		page.click("form.form button[type=submit]"),
+		page.click(`${form} button[type=submit]`),
 	]);
 	if (expectUrl) await page.waitForURL(expectUrl);
 	else await page.waitForLoadState("load");
@@ -280,9 +280,9 @@ step("the dashboard counts it and draws its environment's bar", async () => {
 	await shot("08-home");
 });
 
-// collect runs one health pass, as cron would.
-function collect() {
-	return execFileSync(process.env.AIOPS_E2E_COLLECT, ["health"], {
+// collect runs one pass of a collector (health by default), as cron would.
+function collect(what = "health") {
+	return execFileSync(process.env.AIOPS_E2E_COLLECT, [what], {
 		env: { ...process.env, AIOPS_CONFIG: process.env.AIOPS_E2E_CONFIG, AIOPS_COLLECT_TIMEOUT_MS: "1500" },
 		stdio: ["ignore", "pipe", "pipe"],
 	}).toString();
@@ -686,6 +686,50 @@ step("an alert arrives without a reload, is acknowledged with a comment, and the
 	} finally {
 		await setTheme("light");
 		await page.setViewportSize({ width: 1280, height: 900 });
+		await apiDelete(made.id);
+	}
+});
+
+step("an alert in a cluster's Alertmanager is silenced from its page, and shows as silenced", async () => {
+	const name = "silence-" + TAG.slice(0, 10);
+	const am = process.env.AIOPS_E2E_AM;
+	const made = await apiCluster({ name, api_url: "https://api." + name + ".example:6443", environment: "lab",
+		type: "k3s", alertmanager_url: am });
+	try {
+		// The alert reaches the Alertmanager only; the collector's reconciliation brings it in.
+		const labels = { alertname: "NodeDiskFull", severity: "warning", instance: "worker-07-" + TAG };
+		const posted = await fetch(`${am}/api/v2/alerts`, {
+			method: "POST",
+			headers: { "Content-Type": "application/json" },
+			body: JSON.stringify([{ labels, annotations: { summary: "disk on worker-07 is 97% full" },
+				startsAt: new Date().toISOString() }]),
+		});
+		assert.equal(posted.status, 200, "Alertmanager took the alert");
+		assert.match(collect("alerts"), /1 alert changed state/);
+		await goto(`/alerts?cluster=${name}`);
+		await page.click("#alerts-table tbody tr a");
+		await page.waitForSelector("#sil-comment");
+		await page.fill("#sil-hours", "1.5");
+		await page.fill("#sil-comment", "replacing the disk of worker-07");
+		await submitForm(/\/alerts\/\d+$/, "form.silence-form");
+		assert.match(await page.locator(".flash").innerText(), /Silenced/);
+		// The silence is in the cluster's own Alertmanager, with our comment and its matchers.
+		const silences = await (await fetch(`${am}/api/v2/silences`)).json();
+		const mine = silences.filter((x) => x.comment.includes("replacing the disk of worker-07"));
+		assert.equal(mine.length, 1, JSON.stringify(silences));
+		assert.equal(mine[0].status.state, "active");
+		assert.ok(mine[0].matchers.some((m) => m.name === "instance" && m.value === labels.instance));
+		// Alertmanager now lists the alert as suppressed; the next pass records it, and the pages say so.
+		collect("alerts");
+		await page.reload();
+		assert.match(await page.locator("body").innerText(), new RegExp("Silenced by\\s+" + mine[0].id));
+		assert.match(await page.locator("ol.timeline").innerText(), new RegExp("silenced by Alertmanager: " + mine[0].id));
+		await shot("23-alert-silenced");
+		await goto(`/alerts?cluster=${name}`);
+		assert.equal(await page.locator("#alerts-table .badge.muted-by").count(), 1, "the list marks it silenced");
+		await goto(`/alerts?cluster=${name}&state=silenced`);
+		assert.equal(await page.locator("#alerts-table tbody tr").count(), 1, "and the silenced filter finds it");
+	} finally {
 		await apiDelete(made.id);
 	}
 });

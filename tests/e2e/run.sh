@@ -46,6 +46,7 @@ PORT=$(stack_free_port) || fail "no free port"
 
 cleanup() {
 	local rc=$?
+	[ -f "$DIR/am/pid" ] && kill "$(cat "$DIR/am/pid")" 2>/dev/null || true
 	stack_stop "$DIR" || true
 	if [ -L "$DIR/pg" ]; then rm -rf "$(readlink "$DIR/pg")"; fi
 	rm -rf "$DIR"
@@ -77,6 +78,22 @@ if ! grep -q listening "$DIR/fake.out"; then
 	fail "fake-kube did not start on port $FAKE_PORT"
 fi
 export AIOPS_E2E_FAKE="http://127.0.0.1:$FAKE_PORT"
+
+# A real Alertmanager (Debian's) for the silence step: alerts are posted to it, the collector
+# reconciles them in, and a silence made on an alert's page lands in it. It delivers nowhere.
+AM_PORT=$(stack_free_port) || fail "no free port"
+mkdir -p "$DIR/am"
+printf 'route:\n  receiver: none\nreceivers:\n  - name: none\n' >"$DIR/am/alertmanager.yml"
+prometheus-alertmanager --config.file="$DIR/am/alertmanager.yml" --storage.path="$DIR/am" \
+	--web.listen-address="127.0.0.1:$AM_PORT" --cluster.listen-address= --log.level=warn \
+	>"$DIR/log/alertmanager.log" 2>&1 &
+echo $! >"$DIR/am/pid"
+for _ in $(seq 1 100); do
+	curl -fsS -o /dev/null "http://127.0.0.1:$AM_PORT/-/ready" 2>/dev/null && break
+	sleep 0.1
+done
+curl -fsS -o /dev/null "http://127.0.0.1:$AM_PORT/-/ready" || fail "Alertmanager did not start on port $AM_PORT"
+export AIOPS_E2E_AM="http://127.0.0.1:$AM_PORT"
 export AIOPS_E2E_COLLECT="$BUILD/collectors/aiops-collect" AIOPS_E2E_CONFIG="$DIR/aiops.hdf" AIOPS_E2E_DIR="$DIR"
 
 mkdir -p "$HERE/out"

@@ -130,8 +130,12 @@ assert_eq "$(sql "SELECT actor FROM alert_events e JOIN alerts a ON a.id = e.ale
 get "/api/v1/alerts?cluster=am-real&state=silenced"
 assert_json '[.items[].alertname] == ["GPUHot"] and .items[0].silenced_by == ["'"$sid"'"]' \
 	"the silence made in Alertmanager shows on the alert it covers"
+assert_eq "$(sql "SELECT e.kind || ' ' || e.actor || ' ' || (e.detail->>'comment') FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.alertname = 'GPUHot' AND a.status = 'firing' AND e.kind LIKE '%silenced'")" \
+	"silenced Alertmanager $sid" "its timeline says when Alertmanager began silencing it, and by which silence"
 out=$(AIOPS_CONFIG="$STACK_DIR/aiops.hdf" "$COLLECT" alerts 2>&1)
 check "a second pass changes nothing ($out)" grep -q '0 alerts changed state' <<<"$out"
+assert_eq "$(sql "SELECT count(*) FROM alert_events e JOIN alerts a ON a.id = e.alert_id WHERE a.alertname = 'GPUHot' AND e.kind LIKE '%silenced'")" 1 \
+	"and adds no second moment"
 section "silences made here, in the cluster's Alertmanager"
 hot=$(sql "SELECT id FROM alerts WHERE alertname = 'GPUHot' AND cluster_id = '$cid'")
 json POST /api/v1/silences "{\"alert_id\": \"$hot\", \"duration_minutes\": 90, \"comment\": \"replacing the fan\"}"
