@@ -22,6 +22,7 @@ struct db {
 	PGconn *conn;
 	const struct db_stmt **prepared; /* prepared on conn; grows as needed */
 	int nprepared, capprepared;
+	bool replanning; /* the session's plan_cache_mode is force_custom_plan (db_stmt.replan) */
 	int tx_depth; /* 0: no transaction; n: n nested db_tx_begin calls */
 	enum db_tx_state tx_state;
 	char error[512];
@@ -148,7 +149,8 @@ db_connect(struct db *db)
 	PQsetNoticeProcessor(db->conn, db_notice, NULL);
 	/* Timestamps are read in their plain text form and must be UTC in ISO style. Statements
 	 * with optional filters ($1 IS NULL OR ...) would otherwise be planned anew at every
-	 * execution, which costs more than running them: plan each once. */
+	 * execution, which costs more than running them: plan each once (db_stmt.replan asks
+	 * otherwise). */
 	{
 		PGresult *res = PQexec(db->conn,
 		    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO'; "
@@ -162,6 +164,7 @@ db_connect(struct db *db)
 		}
 		PQclear(res);
 	}
+	db->replanning = false;
 	return ERR_OK;
 }
 
@@ -238,6 +241,25 @@ db_prepare(struct db *db, const struct db_stmt *st)
 	return e;
 }
 
+/* db_plan_mode sets the session's plan_cache_mode to what st asks for (db_stmt.replan), outside a
+ * transaction only: a rollback would undo the SET behind db->replanning's back. A SET that fails
+ * leaves the mode as it was, so st runs with the other kind of plan: slower, never wrong; a lost
+ * connection shows when st is sent. */
+static void
+db_plan_mode(struct db *db, const struct db_stmt *st)
+{
+	PGresult *res;
+
+	if (st->replan == db->replanning || db->tx_depth > 0)
+		return;
+	res = PQexec(db->conn,
+	    st->replan ? "SET plan_cache_mode = 'force_custom_plan'"
+		       : "SET plan_cache_mode = 'force_generic_plan'");
+	if (res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+		db->replanning = st->replan;
+	PQclear(res);
+}
+
 static void
 dbres_cleanup(void *arg)
 {
@@ -309,6 +331,7 @@ db_exec(
 			return e;
 		/* A statement that fails to prepare has not run, so that failure counts as unsent. */
 		if ((e = db_prepare(db, st)) == ERR_OK) {
+			db_plan_mode(db, st);
 			sent = true;
 			res = PQexecPrepared(db->conn, st->name, st->nparams, params, NULL, NULL, 0);
 			if (res != NULL &&

@@ -12,11 +12,16 @@ struct dbres;
 
 /* A statement: a module declares these statically with literal SQL and $n parameters. The name
  * must be unique across the program; it is prepared on first use on each connection, and a
- * connection holds as many as the program uses (there is no ceiling). */
+ * connection holds as many as the program uses (there is no ceiling). A statement is planned once
+ * per connection, for any parameters, unless replan is set: then PostgreSQL plans it anew at every
+ * execution with the values given (for optional filters, "$1 IS NULL OR ...", whose best plan
+ * depends on which are given: one plan for all of them scans the whole table). Inside a
+ * transaction every statement keeps the kind of plan the session had when it began. */
 struct db_stmt {
 	const char *name;
 	const char *sql;
 	int nparams;
+	bool replan;
 };
 
 /* db_open makes a handle that connects lazily (now, and again after any failure outside a

@@ -69,7 +69,9 @@ const struct field alert_fields[] = {
 	"a.ends_at, a.updated_at, a.generator_url, a.labels, a.annotations, a.acked_by, a.acked_at, " \
 	"a.ack_comment, array_to_json(a.silenced_by), array_to_json(a.inhibited_by)"
 
-/* The filters of struct alert_filter as $1..$8; a matcher's regex is anchored as Prometheus's. */
+/* The filters of struct alert_filter as $1..$8; a matcher's regex is anchored as Prometheus's.
+ * Statements with these filters are planned with their values (replan): planned once for any of
+ * them, the states' ORs alone make it a scan of every alert, history included. */
 #define WHERE \
 	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE (a.status = ANY($1::text[]) OR " \
 	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL) OR " \
@@ -95,13 +97,15 @@ static const struct db_stmt st_list = { "alert_list",
 	"SELECT " COLS ", to_char(a.starts_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') " WHERE
 	"AND ($9::timestamptz IS NULL OR (a.starts_at, a.id) < ($9::timestamptz, $10::bigint)) "
 	"ORDER BY a.starts_at DESC, a.id DESC LIMIT $11::int",
-	11 };
+	11, .replan = true };
 
 static const struct db_stmt st_counts[] = {
-	{ "alert_counts_alertname", "SELECT a.alertname, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1",
-	    8 },
-	{ "alert_counts_cluster", "SELECT c.name, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8 },
-	{ "alert_counts_severity", "SELECT a.severity, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8 },
+	{ "alert_counts_alertname", "SELECT a.alertname, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8,
+	    .replan = true },
+	{ "alert_counts_cluster", "SELECT c.name, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8,
+	    .replan = true },
+	{ "alert_counts_severity", "SELECT a.severity, count(*) " WHERE "GROUP BY 1 ORDER BY 2 DESC, 1", 8,
+	    .replan = true },
 };
 static const char *const count_by[] = { "alertname", "cluster", "severity" };
 

@@ -1,6 +1,6 @@
 /* db_probe.c: drives lib/core/db.c against a real PostgreSQL where only a program can: a backend
  * terminated between two statements of a transaction, a reply lost after the server committed,
- * hundreds of prepared statements. Run by test_55_transactions.sh as
+ * hundreds of prepared statements, the plan mode of replan statements. Run by test_55_transactions.sh as
  *   db-probe CONNINFO
  * with a superuser's CONNINFO on a database of its own; prints "ok - WHAT" or "not ok - WHAT: WHY"
  * per check and exits 1 when a check failed. */
@@ -436,6 +436,57 @@ probe_many(void)
 	db_close(db);
 }
 
+static const struct db_stmt st_mode = { "probe_mode", "SELECT current_setting('plan_cache_mode')", 0 };
+static const struct db_stmt st_mode_replan = { "probe_mode_replan",
+	"SELECT current_setting('plan_cache_mode')", 0, .replan = true };
+
+/* plan_mode returns the plan_cache_mode st runs under (static memory), or "(failed)". */
+static const char *
+plan_mode(struct db *db, const struct db_stmt *st)
+{
+	static char out[64];
+	struct arena *a = arena_new();
+	struct dbres *r;
+
+	snprintf(out, sizeof(out), "(failed)");
+	if (db_exec(db, st, NULL, a, &r) == ERR_OK && dbres_rows(r) == 1)
+		snprintf(out, sizeof(out), "%s", dbres_get(r, 0, 0));
+	arena_free(a);
+	return out;
+}
+
+/* A replan statement is planned with its values (force_custom_plan), the others once
+ * (force_generic_plan); inside a transaction the session's mode stays, so a rollback cannot undo a
+ * switch the library counts on; a new connection starts generic again. */
+static void
+probe_replan(struct db *admin)
+{
+	struct db *db = probe_open("probe_replan");
+	const char *m;
+
+	m = plan_mode(db, &st_mode);
+	check(strcmp(m, "force_generic_plan") == 0, "statements are planned once by default", "%s", m);
+	m = plan_mode(db, &st_mode_replan);
+	check(strcmp(m, "force_custom_plan") == 0, "a replan statement is planned with its values", "%s", m);
+	m = plan_mode(db, &st_mode);
+	check(strcmp(m, "force_generic_plan") == 0, "the next plain statement is planned once again", "%s", m);
+	if (db_tx_begin(db) == ERR_OK) {
+		m = plan_mode(db, &st_mode_replan);
+		check(strcmp(m, "force_generic_plan") == 0, "inside a transaction the session's mode stays",
+		    "%s", m);
+		db_tx_rollback(db);
+	}
+	m = plan_mode(db, &st_mode_replan);
+	check(strcmp(m, "force_custom_plan") == 0, "after a rollback a replan statement is planned with its values",
+	    "%s", m);
+	kill_backend(admin, backend_pid(db));
+	m = plan_mode(db, &st_mode);
+	check(strcmp(m, "force_generic_plan") == 0, "a new connection plans statements once", "%s", m);
+	m = plan_mode(db, &st_mode_replan);
+	check(strcmp(m, "force_custom_plan") == 0, "and replan statements with their values on it", "%s", m);
+	db_close(db);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -463,6 +514,7 @@ main(int argc, char **argv)
 	probe_lost_reply(admin);
 	probe_lost_commit(admin);
 	probe_many();
+	probe_replan(admin);
 	(void)db_script(admin, "DROP TABLE IF EXISTS probe_tx, probe_log");
 	db_close(admin);
 	return failures > 0 ? 1 : 0;
