@@ -71,14 +71,18 @@ const struct field alert_fields[] = {
 
 /* The filters of struct alert_filter as $1..$8; a matcher's regex is anchored as Prometheus's.
  * Statements with these filters are planned with their values (replan): planned once for any of
- * them, the states' ORs alone make it a scan of every alert, history included. */
+ * them, the states' ORs alone make it a scan of every alert, history included. The states are
+ * written per status, so that with the values the firing ones reduce to "status = 'firing' AND
+ * ...", which the partial indexes on firing alerts serve (0014), and "resolved" to its own. */
 #define WHERE \
-	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE (a.status = ANY($1::text[]) OR " \
-	"('acknowledged' = ANY($1::text[]) AND a.status = 'firing' AND a.acked_at IS NOT NULL) OR " \
-	"('active' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.silenced_by) = 0 AND " \
-	"cardinality(a.inhibited_by) = 0) OR " \
-	"('silenced' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.silenced_by) > 0) OR " \
-	"('inhibited' = ANY($1::text[]) AND a.status = 'firing' AND cardinality(a.inhibited_by) > 0)) " \
+	"FROM alerts a JOIN clusters c ON c.id = a.cluster_id WHERE ((a.status = 'firing' AND " \
+	"('firing' = ANY($1::text[]) OR " \
+	"('acknowledged' = ANY($1::text[]) AND a.acked_at IS NOT NULL) OR " \
+	"('active' = ANY($1::text[]) AND a.silenced_by = '{}' AND " \
+	"a.inhibited_by = '{}') OR " \
+	"('silenced' = ANY($1::text[]) AND a.silenced_by <> '{}') OR " \
+	"('inhibited' = ANY($1::text[]) AND a.inhibited_by <> '{}'))) OR " \
+	"(a.status = 'resolved' AND 'resolved' = ANY($1::text[]))) " \
 	"AND ($2::text[] IS NULL OR c.name = ANY($2::text[])) " \
 	"AND ($3::text[] IS NULL OR a.severity = ANY($3::text[])) " \
 	"AND ($4::text IS NULL OR a.alertname = $4) " \
