@@ -259,6 +259,7 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 	    : strncmp(p, "/admin/users", 12) == 0	  ? "users"
 	    : strncmp(p, "/admin/audit", 12) == 0	  ? "audit"
 	    : strncmp(p, "/settings", 9) == 0		  ? "settings"
+	    : strncmp(p, "/metrics/", 9) == 0		  ? "metrics"
 							  : "";
 	struct cache_hit shell;
 	const char *key;

@@ -113,4 +113,11 @@ int res_users_patch(struct req *r);
 int res_audit_page(struct req *r);
 int res_audit_list(struct req *r);
 
+/* res_explore.c: the metrics explorer page, and the charts of a cluster's page:
+ * res_explore_cluster_charts sets the template rows Charts (key, title, query, unit, explore,
+ * no_prometheus) and ChartsExplore for cluster c. */
+struct cluster;
+int res_explore_page(struct req *r);
+void res_explore_cluster_charts(struct req *r, const struct cluster *c);
+
 #endif

@@ -89,6 +89,7 @@ static const struct route routes[] = {
 	ROUTE("POST", "/alerts/{id}/unack", res_alerts_unack_form, ROLE_OPERATOR, H | RF_BODY_FORM),
 	ROUTE("POST", "/alerts/{id}/silence", res_alerts_silence_form, ROLE_OPERATOR, H | RF_BODY_FORM),
 	ROUTE("GET", "/docs/api", res_apidoc_page, ROLE_VIEWER, H),
+	ROUTE_CACHED("/metrics/explore", res_explore_page, ROLE_VIEWER, H, CLUSTERS),
 
 	ROUTE("GET", "/api/v1/me", res_auth_me, ROLE_VIEWER, J | RF_PASSWORD_EXEMPT),
 	ROUTE_CACHED("/api/v1/clusters", res_clusters_list, ROLE_VIEWER, J, CLUSTERS),

@@ -18,6 +18,7 @@
 <a href="/"<?cs if:Page.Nav == "home" ?> class="active" aria-current="page"<?cs /if ?>>Fleet</a>
 <a href="/clusters"<?cs if:Page.Nav == "clusters" ?> class="active" aria-current="page"<?cs /if ?>>Clusters</a>
 <a href="/alerts"<?cs if:Page.Nav == "alerts" ?> class="active" aria-current="page"<?cs /if ?>>Alerts</a>
+<a href="/metrics/explore"<?cs if:Page.Nav == "metrics" ?> class="active" aria-current="page"<?cs /if ?>>Metrics</a>
 <?cs if:Session.is_admin ?><a href="/admin/users"<?cs if:Page.Nav == "users" ?> class="active" aria-current="page"<?cs /if ?>>Users</a>
 <a href="/admin/audit"<?cs if:Page.Nav == "audit" ?> class="active" aria-current="page"<?cs /if ?>>Audit</a><?cs /if ?>
 </nav>
