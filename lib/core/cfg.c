@@ -56,6 +56,20 @@ static const struct cfg_key cfg_keys[] = {
 	    "1: the fleet pages follow changes through the push daemon at /events (aiops-sse)", 1 },
 	{ "server.drain_seconds", "AIOPS_DRAIN_SECONDS", "30",
 	    "how long SIGTERM waits for requests in flight", 1 },
+	{ "metrics.concurrency", "AIOPS_METRICS_CONCURRENCY", "64",
+	    "how many clusters' Prometheus one federated query asks at once", 1 },
+	{ "metrics.timeout_ms", "AIOPS_METRICS_TIMEOUT_MS", "5000",
+	    "how long a federated query waits for a cluster's Prometheus, milliseconds; also the "
+	    "longest overall deadline a caller's timeout parameter may ask for",
+	    1 },
+	{ "metrics.max_reply_bytes", "AIOPS_METRICS_MAX_REPLY_BYTES", "8388608",
+	    "largest answer read from a cluster's Prometheus, bytes (a larger one is that cluster's "
+	    "bad_reply)",
+	    1 },
+	{ "metrics.cache_ttl", "AIOPS_METRICS_CACHE_TTL", "15",
+	    "seconds a federated answer is kept in Redis (0: not cached); an instant query without a "
+	    "time is asked at the current time rounded down to it",
+	    1 },
 	{ "collect.concurrency", "AIOPS_COLLECT_CONCURRENCY", "512",
 	    "how many clusters a collector polls at once", 1 },
 	{ "collect.timeout_ms", "AIOPS_COLLECT_TIMEOUT_MS", "5000",

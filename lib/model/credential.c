@@ -254,6 +254,14 @@ credential_key_count(struct db *db, struct arena *a, const struct secret_key *ke
 }
 
 void
+credential_prometheus(struct http_req *h, char *const secrets[CREDENTIAL__MAX])
+{
+	h->bearer = secrets[CREDENTIAL_PROMETHEUS_TOKEN];
+	h->basic = h->bearer == NULL ? secrets[CREDENTIAL_BASIC_AUTH] : NULL;
+	h->ca_pem = secrets[CREDENTIAL_CA_BUNDLE];
+}
+
+void
 credential_alertmanager(struct http_req *h, char *const secrets[CREDENTIAL__MAX])
 {
 	h->bearer = secrets[CREDENTIAL_ALERTMANAGER_TOKEN];

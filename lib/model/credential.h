@@ -46,6 +46,10 @@ enum err credential_open_all(struct db *db, struct arena *a, const struct secret
  * its token as the bearer, else basic auth, and the CA bundle. They stay secrets' (wipe them there). */
 void credential_alertmanager(struct http_req *h, char *const secrets[CREDENTIAL__MAX]);
 
+/* credential_prometheus lends h the opened credentials a cluster's Prometheus is asked with: its
+ * Prometheus token as the bearer, else basic auth, and the CA bundle. They stay secrets'. */
+void credential_prometheus(struct http_req *h, char *const secrets[CREDENTIAL__MAX]);
+
 /* credential_wipe overwrites each opened value with zeros and sets it to NULL. */
 void credential_wipe(char *values[CREDENTIAL__MAX]);
 

@@ -109,6 +109,42 @@ struct fanout_result {
 enum err fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct arena *a,
     const struct fanout_req *q, struct fanout_result *out);
 
+/* ---- the parts of fanout_run, apart for tests ---- */
+
+#define FANOUT_MATCH_MAX 64
+#define FANOUT_POINTS_MAX 11000 /* Prometheus's own ceiling per series of a range query */
+
+/* A request validated and made plain: what every cluster is asked and what the cache key reads.
+ * Times and durations in seconds; strings borrowed from the fanout_req or arena memory. */
+struct fanout_params {
+	enum fanout_kind kind;
+	const char *query;
+	double time; /* query: as given, or now rounded down to the cache TTL */
+	bool has_start, has_end;
+	double start, end, step; /* as given (range: all three) */
+	const char *label;
+	const char *match[FANOUT_MATCH_MAX + 1]; /* NULL-terminated */
+	int nmatch;
+	double timeout; /* the overall deadline, seconds from the start */
+};
+
+/* fanout_params_read checks q and makes *p from it; now is the current Unix time, ttl the cache's
+ * (seconds; 0: none) and max_timeout the longest deadline allowed (seconds). ERR_INPUT with *why
+ * (static or arena memory) saying what is wrong, in Prometheus's words where it has some. */
+enum err fanout_params_read(struct arena *a, const struct fanout_req *q, double now, long ttl,
+    double max_timeout, struct fanout_params *p, const char **why);
+
+/* fanout_cache_key returns the Redis key of p's answer from the n clusters ids (in any order) for a
+ * caller of role: a digest over the kind, the expression, the time (range: start and end rounded
+ * down to the step), the step, the label, the matchers, the sorted ids and the role. Arena memory. */
+const char *fanout_cache_key(
+    struct arena *a, const struct fanout_params *p, const char *const *ids, int n, enum role role);
+
+/* fanout_result_text serialises res for the cache; fanout_result_load reads such text back into
+ * *res (cached set), ERR_INPUT when it is not ours. Arena memory. */
+const char *fanout_result_text(struct arena *a, const struct fanout_result *res);
+enum err fanout_result_load(struct arena *a, const char *text, struct fanout_result *res);
+
 /* fanout_write_json writes res in our API's shape (METRICS.md):
  * {"status":"success","mode":...,"aggregation":...,"data":...,"clusters":[...],"asked":N,
  *  "answered":N,"warnings":[...],"cached":bool}; mode and aggregation only for query and

@@ -695,6 +695,210 @@ START_TEST(test_avg_is_not_avg_of_avgs)
 }
 END_TEST
 
+/* ---- the request and the cache key ---- */
+
+/* key_of reads q (now, TTL 15 s) and returns its cache key for ids and role. */
+static const char *
+key_of(struct arena *a, const struct fanout_req *q, double now, const char *const *ids, int n, enum role role)
+{
+	struct fanout_params p;
+	const char *why;
+
+	ck_assert_msg(fanout_params_read(a, q, now, 15, 5, &p, &why) == ERR_OK, "%s", why);
+	return fanout_cache_key(a, &p, ids, n, role);
+}
+
+START_TEST(test_cache_key)
+{
+	struct arena *a = arena_new();
+	const char *ids[] = { "b-id", "a-id", "c-id" }, *permuted[] = { "c-id", "b-id", "a-id" };
+	struct fanout_req q = { .kind = FANOUT_QUERY, .query = "sum(up)" }, r;
+	const char *k = key_of(a, &q, 1000, ids, 3, ROLE_VIEWER);
+
+	ck_assert_str_eq(k, key_of(a, &q, 1000, ids, 3, ROLE_VIEWER));
+	ck_assert_ptr_nonnull(strstr(k, "aiops:metrics:"));
+	/* The clusters asked count as a set; which they are and the caller's role matter. */
+	ck_assert_str_eq(k, key_of(a, &q, 1000, permuted, 3, ROLE_VIEWER));
+	ck_assert_str_ne(k, key_of(a, &q, 1000, ids, 2, ROLE_VIEWER));
+	ck_assert_str_ne(k, key_of(a, &q, 1000, ids, 3, ROLE_ADMIN));
+	/* Without a time, now rounded down to the TTL: 990 to 1004 are one answer, 1005 the next. */
+	ck_assert_str_eq(key_of(a, &q, 990, ids, 3, ROLE_VIEWER), key_of(a, &q, 1004.9, ids, 3, ROLE_VIEWER));
+	ck_assert_str_ne(
+	    key_of(a, &q, 1004.9, ids, 3, ROLE_VIEWER), key_of(a, &q, 1005, ids, 3, ROLE_VIEWER));
+	/* A time given is the time asked. */
+	r = q;
+	r.time = "1000";
+	ck_assert_str_eq(key_of(a, &r, 5, ids, 3, ROLE_VIEWER), key_of(a, &r, 99999, ids, 3, ROLE_VIEWER));
+	ck_assert_str_ne(key_of(a, &r, 5, ids, 3, ROLE_VIEWER), k);
+	r.query = "sum(up) ";
+	ck_assert_str_ne(key_of(a, &r, 5, ids, 3, ROLE_VIEWER), key_of(a, &q, 1000, ids, 3, ROLE_VIEWER));
+	/* A range: start and end rounded down to the step. */
+	{
+		struct fanout_req g = { .kind = FANOUT_QUERY_RANGE,
+			.query = "up",
+			.start = "100",
+			.end = "200",
+			.step = "10" },
+				  h = g;
+		const char *kg = key_of(a, &g, 0, ids, 3, ROLE_VIEWER);
+
+		h.start = "109.5";
+		h.end = "205";
+		ck_assert_str_eq(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		h.start = "110";
+		ck_assert_str_ne(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		h = g;
+		h.step = "20";
+		ck_assert_str_ne(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		h = g;
+		h.kind = FANOUT_QUERY;
+		h.time = "100";
+		ck_assert_str_ne(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+	}
+	/* Lists: the label and the matchers count. */
+	{
+		const char *m1[] = { "up", NULL }, *m2[] = { "up{job=\"a\"}", NULL };
+		struct fanout_req l = { .kind = FANOUT_LABEL_VALUES, .label = "job", .match = m1 }, o = l;
+
+		o.label = "instance";
+		ck_assert_str_ne(
+		    key_of(a, &l, 0, ids, 3, ROLE_VIEWER), key_of(a, &o, 0, ids, 3, ROLE_VIEWER));
+		o = l;
+		o.match = m2;
+		ck_assert_str_ne(
+		    key_of(a, &l, 0, ids, 3, ROLE_VIEWER), key_of(a, &o, 0, ids, 3, ROLE_VIEWER));
+		o = l;
+		o.kind = FANOUT_LABELS;
+		ck_assert_str_ne(
+		    key_of(a, &l, 0, ids, 3, ROLE_VIEWER), key_of(a, &o, 0, ids, 3, ROLE_VIEWER));
+	}
+	arena_free(a);
+}
+END_TEST
+
+START_TEST(test_params)
+{
+	static const char *const one[] = { "up", NULL }, *empty[] = { "", NULL };
+	static const struct {
+		struct fanout_req q;
+		const char *why; /* NULL: accepted */
+	} rows[] = {
+		{ { .kind = FANOUT_QUERY, .query = "up" }, NULL },
+		{ { .kind = FANOUT_QUERY }, "invalid parameter \"query\"" },
+		{ { .kind = FANOUT_QUERY, .query = "" }, "invalid parameter \"query\"" },
+		{ { .kind = FANOUT_QUERY, .query = "up", .time = "yesterday" },
+		    "invalid parameter \"time\"" },
+		{ { .kind = FANOUT_QUERY, .query = "up", .timeout = "soon" },
+		    "invalid parameter \"timeout\"" },
+		{ { .kind = FANOUT_QUERY_RANGE, .query = "up", .start = "0", .end = "60", .step = "15s" },
+		    NULL },
+		{ { .kind = FANOUT_QUERY_RANGE, .query = "up", .start = "0", .end = "60" },
+		    "needs start, end and step" },
+		{ { .kind = FANOUT_QUERY_RANGE, .query = "up", .start = "0", .end = "60", .step = "0" },
+		    "zero or negative query resolution" },
+		{ { .kind = FANOUT_QUERY_RANGE, .query = "up", .start = "60", .end = "0", .step = "1" },
+		    "end timestamp must not be before start time" },
+		{ { .kind = FANOUT_QUERY_RANGE, .query = "up", .start = "0", .end = "11000", .step = "1" },
+		    NULL },
+		{ { .kind = FANOUT_QUERY_RANGE, .query = "up", .start = "0", .end = "11001", .step = "1" },
+		    "exceeded maximum resolution of 11,000 points" },
+		{ { .kind = FANOUT_LABELS }, NULL },
+		{ { .kind = FANOUT_LABELS, .start = "x" }, "invalid parameter \"start\"" },
+		{ { .kind = FANOUT_LABEL_VALUES, .label = "job" }, NULL },
+		{ { .kind = FANOUT_LABEL_VALUES, .label = "a.b" }, "invalid label name" },
+		{ { .kind = FANOUT_LABEL_VALUES }, "invalid label name" },
+		{ { .kind = FANOUT_SERIES, .match = one }, NULL },
+		{ { .kind = FANOUT_SERIES }, "no match[] parameter provided" },
+		{ { .kind = FANOUT_SERIES, .match = empty }, "no match[] parameter provided" },
+		{ { .kind = FANOUT__MAX }, "unknown kind" },
+	};
+	struct arena *a = arena_new();
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		struct fanout_params p;
+		const char *why;
+		enum err e = fanout_params_read(a, &rows[i].q, 1000, 15, 5, &p, &why);
+
+		if (rows[i].why == NULL)
+			ck_assert_msg(e == ERR_OK, "row %zu refused: %s", i, why);
+		else
+			ck_assert_msg(e == ERR_INPUT && strstr(why, rows[i].why) != NULL, "row %zu: %s", i,
+			    why != NULL ? why : "accepted");
+	}
+	/* The caller's timeout is capped by the configured one. */
+	{
+		struct fanout_req q = { .kind = FANOUT_QUERY, .query = "up", .timeout = "2s" };
+		struct fanout_params p;
+		const char *why;
+
+		ck_assert_int_eq(fanout_params_read(a, &q, 1000, 15, 5, &p, &why), ERR_OK);
+		ck_assert(p.timeout == 2);
+		q.timeout = "1m";
+		ck_assert_int_eq(fanout_params_read(a, &q, 1000, 15, 5, &p, &why), ERR_OK);
+		ck_assert(p.timeout == 5);
+		ck_assert(p.time == 990);
+	}
+	arena_free(a);
+}
+END_TEST
+
+/* What the cache keeps reads back as the same result, marked cached. */
+START_TEST(test_result_roundtrip)
+{
+	struct arena *a = arena_new();
+	struct fanout_cluster cs[2] = {
+		{ .id = "id-1",
+		    .name = "east",
+		    .outcome = FANOUT_OK,
+		    .ms = 12.5,
+		    .http_status = 200,
+		    .series = 3 },
+		{ .id = "id-2",
+		    .name = "west",
+		    .outcome = FANOUT_PROMETHEUS_ERROR,
+		    .ms = 3,
+		    .http_status = 422,
+		    .error_type = "execution",
+		    .error = "query timed out" },
+	};
+	const char *warnings[] = { "east: results truncated" };
+	struct fanout_result r = { .data = parse(a,
+				       "{\"resultType\":\"vector\",\"result\":[{\"metric\":{},"
+				       "\"value\":[1700000000.123,\"1\"]}]}"),
+		.fleet = true,
+		.aggregation = "sum",
+		.clusters = cs,
+		.nclusters = 2,
+		.asked = 2,
+		.answered = 1,
+		.warnings = warnings,
+		.nwarnings = 1 },
+			     back;
+	const char *text = fanout_result_text(a, &r);
+
+	ck_assert_ptr_nonnull(text);
+	ck_assert_ptr_nonnull(strstr(text, "1700000000.123,"));
+	ck_assert_int_eq(fanout_result_load(a, text, &back), ERR_OK);
+	ck_assert(back.cached && back.fleet);
+	ck_assert_str_eq(back.aggregation, "sum");
+	ck_assert(json_equal(back.data, r.data));
+	ck_assert_int_eq(back.nclusters, 2);
+	ck_assert_int_eq(back.asked, 2);
+	ck_assert_int_eq(back.answered, 1);
+	ck_assert_str_eq(back.clusters[1].name, "west");
+	ck_assert_int_eq(back.clusters[1].outcome, FANOUT_PROMETHEUS_ERROR);
+	ck_assert_int_eq(back.clusters[1].http_status, 422);
+	ck_assert_str_eq(back.clusters[1].error, "query timed out");
+	ck_assert(back.clusters[0].ms == 12.5);
+	ck_assert_int_eq(back.clusters[0].series, 3);
+	ck_assert_int_eq(back.nwarnings, 1);
+	ck_assert_str_eq(back.warnings[0], "east: results truncated");
+	ck_assert_int_eq(fanout_result_load(a, "{\"v\":2}", &back), ERR_INPUT);
+	ck_assert_int_eq(fanout_result_load(a, "garbage", &back), ERR_INPUT);
+	arena_free(a);
+}
+END_TEST
+
 static Suite *
 fanout_suite(void)
 {
@@ -712,6 +916,9 @@ fanout_suite(void)
 	tcase_add_loop_test(core, test_combine_vector, 0, ncases);
 	tcase_add_loop_test(core, test_combine_matrix, 0, ncases);
 	tcase_add_test(core, test_avg_is_not_avg_of_avgs);
+	tcase_add_test(core, test_cache_key);
+	tcase_add_test(core, test_result_roundtrip);
+	tcase_add_test(errors, test_params);
 	tcase_add_test(limits, test_parse_size_limit);
 	tcase_add_test(limits, test_parse_warnings_bounded);
 	tcase_add_test(errors, test_parse_garbage);
