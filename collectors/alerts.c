@@ -185,7 +185,7 @@ collect_alerts(struct collect *co)
 	}
 	judged = judge_pipelines(co);
 	if (m > failed || judged > 0)
-		dataver_bump(co->rds, DATAVER_ALERTS);
+		dataver_bump(co->rds, DATAVER_ALERT_INTAKE);
 	printf("alerts: %d Alertmanager%s compared, %d failed; %d alert%s changed state; %d pipeline%s "
 	       "changed%s\n",
 	    m, m == 1 ? "" : "s", failed, changed, changed == 1 ? "" : "s", judged > 0 ? judged : 0,

@@ -14,10 +14,11 @@
 #define CACHE_MAX_BYTES (8u << 20) /* per worker */
 
 struct entry {
-	char *key, *version, *body, *title;
+	char *key, *version, *steady, *body, *title;
 	size_t len;
 	char etag[24];
 	time_t stored;
+	uint64_t made; /* cache_now_ms when the data it shows was read */
 };
 
 struct cache {
@@ -55,6 +56,7 @@ entry_clear(struct cache *c, struct entry *e)
 	c->bytes -= e->len;
 	free(e->key);
 	free(e->version);
+	free(e->steady);
 	free(e->body);
 	free(e->title);
 	memset(e, 0, sizeof(*e));
@@ -77,16 +79,28 @@ slot(struct cache *c, const char *key)
 	return &c->slots[fnv1a(key, strlen(key)) % CACHE_SLOTS];
 }
 
+uint64_t
+cache_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 bool
-cache_get(struct cache *c, const char *key, const char *version, struct cache_hit *out)
+cache_get(struct cache *c, const char *key, const char *version, const char *steady, uint64_t made_after,
+    struct cache_hit *out)
 {
 	struct entry *e;
 
 	if (!c->enabled || version == NULL)
 		return false;
 	e = slot(c, key);
-	if (e->key == NULL || strcmp(e->key, key) != 0 || strcmp(e->version, version) != 0 ||
-	    time(NULL) - e->stored >= c->ttl)
+	if (e->key == NULL || strcmp(e->key, key) != 0 || time(NULL) - e->stored >= c->ttl)
+		return false;
+	if (strcmp(e->version, version) != 0 &&
+	    (steady == NULL || e->steady == NULL || strcmp(e->steady, steady) != 0 || e->made < made_after))
 		return false;
 	out->body = e->body;
 	out->len = e->len;
@@ -133,8 +147,8 @@ cache_etag(const char *body, size_t len, char *out, size_t outlen)
 }
 
 void
-cache_put(struct cache *c, const char *key, const char *version, const char *body, size_t len,
-    const char *title, struct cache_hit *out)
+cache_put(struct cache *c, const char *key, const char *version, const char *steady, uint64_t made,
+    const char *body, size_t len, const char *title, struct cache_hit *out)
 {
 	struct entry *e = slot(c, key);
 
@@ -155,6 +169,8 @@ cache_put(struct cache *c, const char *key, const char *version, const char *bod
 				entry_clear(c, &c->slots[i]);
 	e->key = xstrdup(key);
 	e->version = xstrdup(version);
+	e->steady = steady != NULL ? xstrdup(steady) : NULL;
+	e->made = made;
 	e->body = xmalloc(len + 1);
 	memcpy(e->body, body, len);
 	e->body[len] = '\0';

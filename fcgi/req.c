@@ -280,7 +280,7 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 	    or_empty(tpl_get(t, "Page.Live")), title, nav, status, or_empty(tpl_get(t, "Page.Flash")),
 	    or_empty(tpl_get(t, "Session.user")), or_empty(tpl_get(t, "Session.role")),
 	    or_empty(tpl_get(t, "Session.csrf")), or_empty(tpl_get(t, "Session.via")));
-	if (!cache_get(r->w->shells, key, "shell", &shell)) {
+	if (!cache_get(r->w->shells, key, "shell", NULL, 0, &shell)) {
 		struct buf *out = buf_new(r->a);
 
 		tpl_set(t, "Page.Body", BODY_MARK);
@@ -289,7 +289,7 @@ req_page_body(struct req *r, int status, const char *body, size_t len, const cha
 			return req_fail_err(r, e, "render layout");
 		if (strstr(buf_cstr(out), BODY_MARK) == NULL)
 			return req_fail_err(r, ERR_TEMPLATE, "layout has no Page.Body");
-		cache_put(r->w->shells, key, "shell", out->p, out->len, NULL, &shell);
+		cache_put(r->w->shells, key, "shell", NULL, 0, out->p, out->len, NULL, &shell);
 	}
 	/* Put the body and the request id where the markers stand. */
 	r->body.len = 0;

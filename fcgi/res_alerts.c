@@ -72,7 +72,7 @@ res_alerts_webhook(struct req *r)
 	if ((e = alert_ingest(r->w->db, r->a, r->cluster_id, &b, &ch, &n)) != ERR_OK)
 		return req_fail_err(r, e, "store alerts");
 	if (n > 0) {
-		version_changed(r, DATAVER_ALERTS);
+		version_changed(r, DATAVER_ALERT_INTAKE);
 		emit_changes(r, ch, n);
 	}
 	w = arena_alloc(r->a, sizeof(*w));

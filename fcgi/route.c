@@ -41,7 +41,8 @@
 		"GET", pattern, handler, (enum role)ROLE_REQUIRED(rl), flags, deps \
 	}
 #define CLUSTERS DATAVER_BIT(DATAVER_CLUSTERS)
-#define ALERTS (DATAVER_BIT(DATAVER_ALERTS) | DATAVER_BIT(DATAVER_CLUSTERS))
+#define ALERTS \
+	(DATAVER_BIT(DATAVER_ALERTS) | DATAVER_BIT(DATAVER_ALERT_INTAKE) | DATAVER_BIT(DATAVER_CLUSTERS))
 
 /* Rows with literal segments come before rows whose parameter would match the same path:
  * route_check refuses a table where a parameter row shadows a later literal row. */
@@ -319,17 +320,26 @@ json_tagged(struct req *r, const char *etag)
 	return 200;
 }
 
+/* What a cached row's request is stored under once its handler answered. */
+struct cache_ticket {
+	const char *key, *ver, *steady; /* ver NULL when Redis cannot say: nothing is served or stored */
+	uint64_t made; /* before the handler reads its data */
+};
+
 /* cache_serve answers r from the worker's cache when the data its row depends on has not changed
- * since the answer was stored. Returns the status, or 0 on a miss, with *key and *ver set for
- * cache_store (*ver is NULL when Redis cannot say: nothing is served or stored then). */
+ * since the answer was stored, or changed only in sets that may show late (DATAVER_LATE) and the
+ * answer's data is at most VERSION_LATE_MS old. Returns the status, or 0 on a miss, with *t set
+ * for cache_store. */
 static int
-cache_serve(struct req *r, const char **key, const char **ver)
+cache_serve(struct req *r, struct cache_ticket *t)
 {
 	struct cache_hit h;
 
-	*key = route_cache_key(r);
-	*ver = version_get(r, r->route->deps);
-	if (!cache_get(r->w->cache, *key, *ver, &h)) {
+	t->key = route_cache_key(r);
+	t->ver = version_get(r, r->route->deps, &t->steady);
+	t->made = cache_now_ms();
+	if (!cache_get(r->w->cache, t->key, t->ver, t->steady,
+		t->made > VERSION_LATE_MS ? t->made - VERSION_LATE_MS : 0, &h)) {
 		metrics_inc(METRICS_CACHE_MISSES);
 		return 0;
 	}
@@ -347,7 +357,7 @@ cache_serve(struct req *r, const char **key, const char **ver)
 /* cache_store keeps the 200 a cached row's handler made: a page's body fragment and title (the
  * shell around it is the viewer's own), or the JSON body with its ETag. Returns the status. */
 static int
-cache_store(struct req *r, const char *key, const char *ver, int st)
+cache_store(struct req *r, const struct cache_ticket *t, int st)
 {
 	struct cache_hit h;
 	char *etag;
@@ -356,10 +366,11 @@ cache_store(struct req *r, const char *key, const char *ver, int st)
 		return st;
 	if (r->route->flags & RF_HTML) {
 		if (r->page_body != NULL)
-			cache_put(r->w->cache, key, ver, r->page_body, r->page_body_len, r->page_title, &h);
+			cache_put(r->w->cache, t->key, t->ver, t->steady, t->made, r->page_body,
+			    r->page_body_len, r->page_title, &h);
 		return st;
 	}
-	cache_put(r->w->cache, key, ver, r->body.p, r->body.len, NULL, &h);
+	cache_put(r->w->cache, t->key, t->ver, t->steady, t->made, r->body.p, r->body.len, NULL, &h);
 	if (h.etag == NULL) {
 		etag = arena_alloc(r->a, 24);
 		cache_etag(r->body.p, r->body.len, etag, 24);
@@ -428,7 +439,7 @@ render_error(struct req *r)
 static int
 dispatch(struct req *r)
 {
-	const char *key = NULL, *ver = NULL;
+	struct cache_ticket ticket = { 0 };
 	const char *method = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
 	size_t n, i;
 	const struct route *t = route_table(&n);
@@ -476,11 +487,11 @@ dispatch(struct req *r)
 		return st;
 	if (!(r->route->flags & RF_WEBHOOK) && (st = ident_csrf(r)) != 0)
 		return st;
-	if (r->route->deps != 0 && (st = cache_serve(r, &key, &ver)) != 0)
+	if (r->route->deps != 0 && (st = cache_serve(r, &ticket)) != 0)
 		return st;
 	st = r->route->handler(r);
 	if (r->route->deps != 0)
-		st = cache_store(r, key, ver, st);
+		st = cache_store(r, &ticket, st);
 	if (req_changes_state(r) && st < 400)
 		version_ident_changed();
 	return st;

@@ -88,19 +88,24 @@ one_version(struct req *r, enum dataver d, uint64_t now, unsigned long long *out
 }
 
 const char *
-version_get(struct req *r, unsigned deps)
+version_get(struct req *r, unsigned deps, const char **steady)
 {
 	uint64_t now = now_ms();
 	unsigned long long v;
-	struct buf *out = buf_new(r->a);
+	struct buf *out = buf_new(r->a), *st = buf_new(r->a);
 
+	*steady = NULL;
 	for (int d = 0; d < DATAVER__MAX; d++) {
 		if (!(deps & DATAVER_BIT(d)))
 			continue;
 		if (!one_version(r, (enum dataver)d, now, &v))
 			return NULL;
 		buf_printf(out, "%s%s=%llu", out->len ? "," : "", dataver_name((enum dataver)d), v);
+		if (!(DATAVER_LATE & DATAVER_BIT(d)))
+			buf_printf(st, "%s%s=%llu", st->len ? "," : "", dataver_name((enum dataver)d), v);
 	}
+	if (deps & DATAVER_LATE)
+		*steady = buf_cstr(st);
 	return buf_cstr(out);
 }
 

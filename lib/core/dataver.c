@@ -13,6 +13,7 @@ static const char *const names[DATAVER__MAX] = {
 	[DATAVER_CLUSTERS] = "clusters",
 	[DATAVER_ALERTS] = "alerts",
 	[DATAVER_GPU] = "gpu",
+	[DATAVER_ALERT_INTAKE] = "alert_intake",
 };
 
 const char *

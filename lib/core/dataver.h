@@ -6,12 +6,19 @@ struct arena;
 struct rds;
 
 /* The data sets a cached response can depend on. A writer of a set moves its version on; a
- * response stored under an older version is never served again. A new resource adds a row here
- * and to the names in dataver.c. */
-enum dataver { DATAVER_CLUSTERS, DATAVER_ALERTS, DATAVER_GPU, DATAVER__MAX };
+ * response stored under an older version is never served again, except that the sets in
+ * DATAVER_LATE may be shown late for a moment (fcgi/version.h). A new resource adds a row here
+ * and to the names in dataver.c.
+ * DATAVER_ALERTS moves with what people do to alerts (acknowledgements, retention), and
+ * DATAVER_ALERT_INTAKE with what machines send about them (Alertmanager's webhooks, the
+ * reconciler), which comes in storms. */
+enum dataver { DATAVER_CLUSTERS, DATAVER_ALERTS, DATAVER_GPU, DATAVER_ALERT_INTAKE, DATAVER__MAX };
 
 /* DATAVER_BIT makes the mask a route row names its dependencies with. */
 #define DATAVER_BIT(d) (1u << (d))
+
+/* The sets a response may show late (a mask of DATAVER_BIT). */
+#define DATAVER_LATE DATAVER_BIT(DATAVER_ALERT_INTAKE)
 
 /* dataver_name returns the set's static name ("clusters"); its Redis key is aiops:ver:NAME. */
 const char *dataver_name(enum dataver d);

@@ -244,7 +244,9 @@
 			});
 	}
 
-	/* schedule coalesces a burst of events into one fetch. */
+	/* schedule coalesces a burst of events into one fetch. Its wait is longer than the server may
+	 * serve a page late after a machine-made change (VERSION_LATE_MS, fcgi/version.h), so the
+	 * fetch shows the change the event told of. */
 	function schedule() {
 		if (pending || gone) return;
 		pending = window.setTimeout(function () {
