@@ -67,8 +67,8 @@ static const struct cfg_key cfg_keys[] = {
 	    "bad_reply)",
 	    1 },
 	{ "metrics.cache_ttl", "AIOPS_METRICS_CACHE_TTL", "15",
-	    "seconds a federated answer is kept in Redis (0: not cached); an instant query without a "
-	    "time is asked at the current time rounded down to it",
+	    "seconds a federated answer is kept in Redis (0: not cached); instant queries without a "
+	    "time asked within one such period (of the clock) share the first one's answer",
 	    1 },
 	{ "collect.concurrency", "AIOPS_COLLECT_CONCURRENCY", "512",
 	    "how many clusters a collector polls at once", 1 },

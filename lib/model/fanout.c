@@ -122,7 +122,8 @@ fanout_params_read(struct arena *a, const struct fanout_req *q, double now, long
 		if (q->time != NULL && !read_time(a, "time", q->time, &p->time, why))
 			return ERR_INPUT;
 		if (q->time == NULL)
-			p->time = ttl > 0 ? floor(now / (double)ttl) * (double)ttl : floor(now * 1000) / 1000;
+			p->time = floor(now * 1000) / 1000;
+		p->key_time = q->time != NULL || ttl <= 0 ? p->time : floor(now / (double)ttl) * (double)ttl;
 	}
 	if (q->kind == FANOUT_QUERY_RANGE) {
 		if (!p->has_start || !p->has_end || q->step == NULL) {
@@ -200,7 +201,7 @@ fanout_cache_key(
 	field(b, "aiops fan-out v1");
 	field(b, kind_names[p->kind]);
 	field(b, p->query);
-	field(b, p->kind == FANOUT_QUERY ? number(a, p->time) : NULL);
+	field(b, p->kind == FANOUT_QUERY ? number(a, p->key_time) : NULL);
 	field(b, p->has_start ? number(a, start) : NULL);
 	field(b, p->has_end ? number(a, end) : NULL);
 	field(b, p->kind == FANOUT_QUERY_RANGE ? number(a, p->step) : NULL);

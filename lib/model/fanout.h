@@ -119,7 +119,9 @@ enum err fanout_run(struct db *db, struct rds *rds, const struct secret_key *key
 struct fanout_params {
 	enum fanout_kind kind;
 	const char *query;
-	double time; /* query: as given, or now rounded down to the cache TTL */
+	double time; /* query: as given, or now (to the millisecond) */
+	double key_time; /* query: the time the cache key reads: as given, or now rounded down to the
+			  * cache TTL (answers asked within one TTL period share the first one's) */
 	bool has_start, has_end;
 	double start, end, step; /* as given (range: all three) */
 	const char *label;
@@ -136,7 +138,7 @@ enum err fanout_params_read(struct arena *a, const struct fanout_req *q, double 
 
 /* fanout_cache_key returns the Redis key of p's answer from the n clusters ids (in any order) for a
  * caller of role: a digest over the kind, the expression, the time (range: start and end rounded
- * down to the step), the step, the label, the matchers, the sorted ids and the role. Arena memory. */
+ * down to the step; instant: key_time), the step, the label, the matchers, the sorted ids and the role. Arena memory. */
 const char *fanout_cache_key(
     struct arena *a, const struct fanout_params *p, const char *const *ids, int n, enum role role);
 

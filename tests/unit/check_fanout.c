@@ -836,7 +836,7 @@ START_TEST(test_params)
 		q.timeout = "1m";
 		ck_assert_int_eq(fanout_params_read(a, &q, 1000, 15, 5, &p, &why), ERR_OK);
 		ck_assert(p.timeout == 5);
-		ck_assert(p.time == 990);
+		ck_assert(p.time == 1000 && p.key_time == 990);
 	}
 	arena_free(a);
 }
