@@ -96,6 +96,45 @@ fetch() { # fetch NAME FILE: GET the URL into FILE; dies unless 200
 	[ "$code" = 200 ] || die "GET ${URL[$1]} answered $code"
 }
 
+# bench_static NAME FILE TYPE...: nginx serves each FILE (a copy is taken) as a static file at
+# URL[NAME]=/bench/NAME with Content-Type TYPE, the anchor for a page of the same bytes; each is
+# checked to come back byte for byte, and SIZE[NAME] is set.
+bench_static() {
+	local conf="$DIR/nginx/aiops.conf" names=() name file
+	mkdir -p "$DIR/static"
+	: >"$DIR/static/locations"
+	while [ $# -ge 3 ]; do
+		name=$1 file="$DIR/static/$1"
+		cp "$2" "$file"
+		URL[$name]="/bench/$name"
+		SIZE[$name]=$(stat -c %s "$file")
+		printf '\tlocation = %s {\n\t\talias %s;\n\t\tdefault_type %s;\n\t}\n' "${URL[$name]}" "$file" "$3" \
+			>>"$DIR/static/locations"
+		names+=("$name")
+		shift 3
+	done
+	awk -v locs="$DIR/static/locations" '
+		{ lines[NR] = $0 }
+		END {
+			for (i = NR; i > 0 && lines[i] !~ /^}/; i--);
+			for (j = 1; j < i; j++) print lines[j]
+			while ((getline l < locs) > 0) print l
+			for (j = i; j <= NR; j++) print lines[j]
+		}' "$conf" >"$conf.new"
+	mv "$conf.new" "$conf"
+	nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$DIR/log/nginx-error.log" -t >/dev/null 2>&1 ||
+		die "nginx refuses the static locations: $(nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -t 2>&1 | tail -2)"
+	nginx -p "$DIR/nginx" -c "$DIR/nginx/nginx.conf" -e "$DIR/log/nginx-error.log" -s reload
+	for name in "${names[@]}"; do
+		for _ in $(seq 1 100); do
+			curl -fsS -o /dev/null "$BASE${URL[$name]}" 2>/dev/null && break
+			sleep 0.05
+		done
+		fetch "$name" "$DIR/$name.out"
+		cmp -s "$DIR/$name.out" "$DIR/static/$name" || die "nginx does not serve the file of $name"
+	done
+}
+
 # metric NAME prints a sample of aiops-fcgi's /metrics, the name with its labels (0 when absent).
 metric() {
 	curl -fsS "$BASE/metrics" | awk -v m="$1" '$1 == m { print $2; found = 1 } END { if (!found) print 0 }'
