@@ -353,11 +353,14 @@ asked_label(const char *name)
 	return name;
 }
 
-/* call_url returns the URL of p's call on base (the cluster's Prometheus URL) for query text
- * expr (or NULL); arena memory. */
+/* call_url returns the URL of p's call on cluster c's Prometheus for query text expr (or NULL),
+ * the matchers on our cluster label decided for c (promql_bind_cluster); arena memory. */
 static const char *
-call_url(struct arena *a, const char *base, const struct fanout_params *p, const char *expr, double timeout)
+call_url(
+    struct arena *a, const struct cluster *c, const struct fanout_params *p, const char *expr, double timeout)
 {
+	const char *base = c->prometheus_url;
+
 	struct buf *b = buf_new(a);
 	const char *path;
 
@@ -373,7 +376,7 @@ call_url(struct arena *a, const char *base, const struct fanout_params *p, const
 	buf_adds(b, http_url_join(a, base, path));
 	buf_adds(b, "?");
 	if (expr != NULL)
-		buf_printf(b, "query=%s&", url_encode(a, expr));
+		buf_printf(b, "query=%s&", url_encode(a, promql_bind_cluster(a, expr, c->name)));
 	if (p->kind == FANOUT_QUERY)
 		buf_printf(b, "time=%s&", number(a, p->time));
 	if (p->has_start)
@@ -383,7 +386,8 @@ call_url(struct arena *a, const char *base, const struct fanout_params *p, const
 	if (p->kind == FANOUT_QUERY_RANGE)
 		buf_printf(b, "step=%s&", number(a, p->step));
 	for (int i = 0; i < p->nmatch; i++)
-		buf_printf(b, "match%%5B%%5D=%s&", url_encode(a, p->match[i]));
+		buf_printf(
+		    b, "match%%5B%%5D=%s&", url_encode(a, promql_bind_cluster(a, p->match[i], c->name)));
 	if (p->kind == FANOUT_QUERY || p->kind == FANOUT_QUERY_RANGE)
 		buf_printf(b, "timeout=%s&", number(a, floor(timeout * 1000) / 1000));
 	b->p[--b->len] = '\0'; /* the last & or ? */
@@ -635,7 +639,7 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 			continue;
 		}
 		for (int k = 0; k < s.nqueries; k++) {
-			const char *url = call_url(a, cs[i].prometheus_url, &p, s.queries[k], p.timeout);
+			const char *url = call_url(a, &cs[i], &p, s.queries[k], p.timeout);
 
 			if (t->refused == NULL && (t->refused = http_url_refused(url)) != NULL) {
 				t->out->outcome = FANOUT_CONNECTION_ERROR;

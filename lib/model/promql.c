@@ -4,13 +4,16 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <regex.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "promql.h"
 
 #define PROMQL_EXPR_MAX (64 * 1024)
@@ -336,6 +339,148 @@ promql_split(struct arena *a, const char *expr, struct promql_split *out, const 
 		out->nqueries = 2;
 	}
 	return ERR_OK;
+}
+
+/* unquote returns the value of the string literal at [b, e) (quotes included): backslash escapes
+ * give the character after them, except in ` strings; arena memory. */
+static char *
+unquote(struct arena *a, const char *s, size_t b, size_t e)
+{
+	char *out = arena_alloc(a, e - b), *o = out;
+	bool raw = s[b] == '`';
+
+	for (size_t i = b + 1; i + 1 < e; i++) {
+		if (!raw && s[i] == '\\' && i + 2 < e)
+			i++;
+		*o++ = s[i];
+	}
+	*o = '\0';
+	return out;
+}
+
+/* holds says whether name satisfies the matcher op value. */
+static bool
+holds(const char *name, const char *op, const char *value)
+{
+	bool eq;
+
+	if (op[1] != '~')
+		eq = strcmp(name, value) == 0;
+	else {
+		regex_t re;
+		char *anchored = xmalloc(strlen(value) + 5);
+
+		sprintf(anchored, "^(%s)$", value);
+		if (regcomp(&re, anchored, REG_EXTENDED | REG_NOSUB) != 0) {
+			free(anchored);
+			return false;
+		}
+		eq = regexec(&re, name, 0, NULL, 0) == 0;
+		regfree(&re);
+		free(anchored);
+	}
+	return op[0] == '!' ? !eq : eq;
+}
+
+/* bind_matchers reads the matchers of the selector whose { is at open, writing them to out with the
+ * cluster matchers decided; returns the position after its }, or open when it is not a selector
+ * this reader knows (out is then unchanged). */
+static size_t
+bind_matchers(struct arena *a, const struct span *sp, size_t open, const char *cluster, struct buf *out)
+{
+	struct buf mine = { 0 };
+	size_t i = open + 1, last = open;
+
+	buf_addc(&mine, '{');
+	for (;;) {
+		size_t nb, ne, vb, ve, n;
+		const char *op;
+		char *name;
+
+		i = skip_blank(sp, i);
+		if (i < sp->e && sp->s[i] == '}')
+			break;
+		nb = i;
+		if ((n = ident(sp, i)) == 0)
+			goto unknown;
+		ne = nb + n;
+		i = skip_blank(sp, ne);
+		op = strncmp(sp->s + i, "=~", 2) == 0  ? "=~"
+		    : strncmp(sp->s + i, "!~", 2) == 0 ? "!~"
+		    : strncmp(sp->s + i, "!=", 2) == 0 ? "!="
+		    : sp->s[i] == '='		       ? "="
+						       : NULL;
+		if (op == NULL)
+			goto unknown;
+		vb = skip_blank(sp, i + strlen(op));
+		if (vb >= sp->e || (sp->s[vb] != '"' && sp->s[vb] != '\'' && sp->s[vb] != '`'))
+			goto unknown;
+		ve = skip_string(sp, vb);
+		if (sp->s[ve - 1] != sp->s[vb] || ve == vb + 1)
+			goto unknown;
+		name = arena_strndup(a, sp->s + nb, ne - nb);
+		buf_add(&mine, sp->s + last + 1, nb - last - 1);
+		if (strcmp(name, "cluster") == 0)
+			buf_adds(&mine,
+			    holds(cluster, op, unquote(a, sp->s, vb, ve)) ? "__aiops_cluster__=\"\""
+									  : "__aiops_cluster__=\"none\"");
+		else if (strcmp(name, "exported_cluster") == 0) {
+			buf_adds(&mine, "cluster");
+			buf_add(&mine, sp->s + ne, ve - ne);
+		} else
+			buf_add(&mine, sp->s + nb, ve - nb);
+		last = ve - 1;
+		i = skip_blank(sp, ve);
+		if (i < sp->e && sp->s[i] == ',')
+			i++;
+		else if (i >= sp->e || sp->s[i] != '}')
+			goto unknown;
+	}
+	buf_add(&mine, sp->s + last + 1, i + 1 - last - 1);
+	buf_add(out, mine.p, mine.len);
+	buf_free(&mine);
+	return i + 1;
+unknown:
+	buf_free(&mine);
+	return open;
+}
+
+const char *
+promql_bind_cluster(struct arena *a, const char *expr, const char *cluster)
+{
+	struct span sp = { expr, 0, strlen(expr) };
+	struct buf *out;
+	size_t i = 0, copied = 0;
+
+	if (strstr(expr, "cluster") == NULL)
+		return expr;
+	out = buf_new(a);
+	while (i < sp.e) {
+		char c = expr[i];
+
+		if (c == '"' || c == '\'' || c == '`')
+			i = skip_string(&sp, i);
+		else if (c == '#')
+			while (i < sp.e && expr[i] != '\n')
+				i++;
+		else if (c == '{') {
+			struct buf sel = { 0 };
+			size_t j = bind_matchers(a, &sp, i, cluster, &sel);
+
+			if (j > i) {
+				buf_add(out, expr + copied, i - copied);
+				buf_add(out, sel.p, sel.len);
+				copied = i = j;
+			} else
+				i++;
+			buf_free(&sel);
+		} else
+			i++;
+	}
+	if (copied == 0)
+		return expr;
+	buf_add(out, expr + copied, sp.e - copied);
+	return arena_strndup(a, out->p, out->len);
 }
 
 /* digits reads exactly n decimal digits at *p into *v and moves *p past them. */

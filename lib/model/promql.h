@@ -54,6 +54,15 @@ const char *promql_agg_name(enum promql_agg agg);
  * or one with a NUL byte (*why says which; static). */
 enum err promql_split(struct arena *a, const char *expr, struct promql_split *out, const char **why);
 
+/* promql_bind_cluster returns expr (an expression or a series selector) as the Prometheus of the
+ * cluster named cluster is asked it. That Prometheus knows no cluster label (ours is added to its
+ * answers), so each matcher on cluster in a selector is decided here, against the name: one that
+ * holds becomes __aiops_cluster__="" (no series has that label: always true), one that does not
+ * __aiops_cluster__="none" (never true). A matcher on exported_cluster asks for the cluster's own
+ * cluster label. Regular expressions are anchored, POSIX extended. Everything else is unchanged;
+ * arena memory (expr itself when nothing changed). */
+const char *promql_bind_cluster(struct arena *a, const char *expr, const char *cluster);
+
 /* promql_time parses a Prometheus time: Unix seconds (a decimal, maybe with a fraction) or RFC 3339
  * (with Z or an offset, an optional fraction). Returns false for anything else. */
 bool promql_time(const char *s, double *out);

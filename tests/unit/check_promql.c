@@ -148,6 +148,38 @@ START_TEST(test_split_refused)
 }
 END_TEST
 
+/* Matchers on our cluster label are decided before a cluster is asked; the rest is unchanged. */
+START_TEST(test_bind_cluster)
+{
+	static const struct {
+		const char *expr, *east;
+	} rows[] = {
+		{ "up", "up" },
+		{ "up{job=\"a\"}", "up{job=\"a\"}" },
+		{ "up{cluster=\"east\"}", "up{__aiops_cluster__=\"\"}" },
+		{ "up{cluster=\"west\"}", "up{__aiops_cluster__=\"none\"}" },
+		{ "up{job=\"a\", cluster!=\"west\",instance=~\".+\"}",
+		    "up{job=\"a\", __aiops_cluster__=\"\",instance=~\".+\"}" },
+		{ "sum by (cluster) (rate(x{cluster=~\"ea.*|north\"}[5m])) / y{cluster!~'e.*'}",
+		    "sum by (cluster) (rate(x{__aiops_cluster__=\"\"}[5m])) / "
+		    "y{__aiops_cluster__=\"none\"}" },
+		{ "up{cluster=~\"eas\"}", "up{__aiops_cluster__=\"none\"}" }, /* anchored */
+		{ "up{exported_cluster=\"theirs\"}", "up{cluster=\"theirs\"}" },
+		{ "label_replace(up, \"x\", \"{cluster=\\\"west\\\"}\", \"\", \"\")",
+		    "label_replace(up, \"x\", \"{cluster=\\\"west\\\"}\", \"\", \"\")" }, /* in a string */
+		{ "up{cluster=`east`} # {cluster=\"west\"}",
+		    "up{__aiops_cluster__=\"\"} # {cluster=\"west\"}" },
+		{ "up{cluster=\"east\"", "up{cluster=\"east\"" }, /* unclosed: left to Prometheus */
+		{ "{\"utf8.name\", cluster=\"east\"}", "{\"utf8.name\", cluster=\"east\"}" },
+	};
+	struct arena *a = arena_new();
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		ck_assert_str_eq(promql_bind_cluster(a, rows[i].expr, "east"), rows[i].east);
+	arena_free(a);
+}
+END_TEST
+
 START_TEST(test_times)
 {
 	static const struct {
@@ -228,6 +260,7 @@ promql_suite(void)
 
 	tcase_add_test(core, test_split_table);
 	tcase_add_test(core, test_times);
+	tcase_add_test(core, test_bind_cluster);
 	tcase_add_test(core, test_durations);
 	tcase_add_test(limits, test_split_refused);
 	suite_add_tcase(s, core);
