@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "arena.h"
 #include "audit.h"
@@ -293,6 +294,24 @@ remember(const char *digest, const struct identity *id, uint64_t epoch)
 		snprintf(s->token_id, sizeof(s->token_id), "%s", id->token_id);
 }
 
+/* basic_password returns the password of HTTP Basic credentials b64 (base64 of "user:password"),
+ * arena memory, or NULL when they are not that. */
+static const char *
+basic_password(struct req *r, const char *b64)
+{
+	size_t len = strlen(b64), n;
+	char *bin = arena_alloc(r->a, len + 1), *colon;
+
+	if (len > 1024 ||
+	    sodium_base642bin(
+		(unsigned char *)bin, len, b64, len, NULL, &n, NULL, sodium_base64_VARIANT_ORIGINAL) != 0)
+		return NULL;
+	bin[n] = '\0';
+	if (strlen(bin) != n || (colon = strchr(bin, ':')) == NULL)
+		return NULL;
+	return colon + 1;
+}
+
 /* resolve sets r->id when the request proves who it is. Returns 0 (identified or anonymous), or a
  * status already answered: 401 for a token that is malformed or not live, 503 when the servers
  * that know cannot be reached. */
@@ -308,11 +327,20 @@ resolve(struct req *r)
 	if (authz != NULL && *authz != '\0') {
 		const char *tok;
 
-		if (strncasecmp(authz, "Bearer ", 7) != 0)
+		/* Prometheus's API also takes the token as the password of Basic credentials: clients
+		 * such as Debian's promtool (2.42) can send nothing else (a URL's user:password). */
+		if (strncasecmp(authz, "Basic ", 6) == 0 && r->route != NULL && (r->route->flags & RF_PROM)) {
+			if ((tok = basic_password(r, authz + 6)) == NULL)
+				return req_fail(r, 401,
+				    "Basic credentials must be user:aiops_... (an API token as the "
+				    "password)");
+		} else if (strncasecmp(authz, "Bearer ", 7) != 0) {
 			return req_fail(r, 401, "the Authorization header must be 'Bearer aiops_...'");
-		tok = authz + 7;
-		while (*tok == ' ')
-			tok++;
+		} else {
+			tok = authz + 7;
+			while (*tok == ' ')
+				tok++;
+		}
 		if (!auth_token_format_ok(tok))
 			return req_fail(r, 401, "the bearer token is not an AIOps token");
 		auth_digest(tok, digest);

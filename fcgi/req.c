@@ -105,7 +105,7 @@ req_wants_json(const struct req *r)
 {
 	if (r->route != NULL)
 		return (r->route->flags & RF_JSON) != 0;
-	return strncmp(r->path, "/api/", 5) == 0;
+	return strncmp(r->path, "/api/", 5) == 0 || strncmp(r->path, "/prometheus/", 12) == 0;
 }
 
 int

@@ -129,7 +129,7 @@ int req_finish(struct req *r);
 /* req_changes_state says whether r may change something: any method but GET and HEAD. */
 bool req_changes_state(const struct req *r);
 
-/* req_wants_json says whether the route answers JSON. */
+/* req_wants_json says whether the route answers JSON (without a route: an /api/ or /prometheus/ path). */
 bool req_wants_json(const struct req *r);
 
 #endif

@@ -34,6 +34,21 @@ int res_alerts_unack(struct req *r);
 int res_alerts_ack_form(struct req *r);
 int res_alerts_unack_form(struct req *r);
 
+/* res_metrics.c: the federated metrics as our JSON, each cluster's outcome accounted for. */
+int res_metrics_query(struct req *r);
+int res_metrics_query_range(struct req *r);
+int res_metrics_labels(struct req *r);
+int res_metrics_label_values(struct req *r);
+int res_metrics_series(struct req *r);
+
+/* res_prom.c: the fleet as one Prometheus (HTTP API v1) for Grafana, promtool and the like. */
+int res_prom_query(struct req *r);
+int res_prom_query_range(struct req *r);
+int res_prom_labels(struct req *r);
+int res_prom_label_values(struct req *r);
+int res_prom_series(struct req *r);
+int res_prom_buildinfo(struct req *r);
+
 /* res_ingest.c: clusters' ingest tokens. */
 int res_ingest_token_create(struct req *r);
 

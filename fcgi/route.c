@@ -24,6 +24,8 @@
 
 #define H RF_HTML
 #define J RF_JSON
+#define PROM (RF_JSON | RF_PROM)
+#define READ_FORM (RF_BODY_FORM | RF_READ)
 
 /* ROUTE is the only way to write a row. Every argument is required, and a role that is not a real
  * one (ROLE_UNSET, zero, or anything past ROLE_ADMIN) fails the build: deny by default. */
@@ -129,10 +131,34 @@ static const struct route routes[] = {
 	ROUTE("GET", "/alertmanager/api/v2/status", res_amapi_status, ROLE_VIEWER, J | RF_AMAPI),
 	ROUTE("POST", "/api/v1/silences", res_silences_create, ROLE_OPERATOR, J | RF_BODY_JSON),
 	ROUTE("DELETE", "/api/v1/silences/{id}", res_silences_expire, ROLE_OPERATOR, J),
+
+	/* The federated metrics: nginx sends these to the slow pool; not cached here (the fan-out
+	 * keeps its own cache in Redis, shared by both pools' workers). */
+	ROUTE("GET", "/api/v1/metrics/query", res_metrics_query, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/metrics/query", res_metrics_query, ROLE_VIEWER, J | READ_FORM),
+	ROUTE("GET", "/api/v1/metrics/query_range", res_metrics_query_range, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/metrics/query_range", res_metrics_query_range, ROLE_VIEWER, J | READ_FORM),
+	ROUTE("GET", "/api/v1/metrics/labels", res_metrics_labels, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/metrics/labels", res_metrics_labels, ROLE_VIEWER, J | READ_FORM),
+	ROUTE("GET", "/api/v1/metrics/label/{name}/values", res_metrics_label_values, ROLE_VIEWER, J),
+	ROUTE("GET", "/api/v1/metrics/series", res_metrics_series, ROLE_VIEWER, J),
+	ROUTE("POST", "/api/v1/metrics/series", res_metrics_series, ROLE_VIEWER, J | READ_FORM),
+	ROUTE("GET", "/prometheus/api/v1/query", res_prom_query, ROLE_VIEWER, PROM),
+	ROUTE("POST", "/prometheus/api/v1/query", res_prom_query, ROLE_VIEWER, PROM | READ_FORM),
+	ROUTE("GET", "/prometheus/api/v1/query_range", res_prom_query_range, ROLE_VIEWER, PROM),
+	ROUTE("POST", "/prometheus/api/v1/query_range", res_prom_query_range, ROLE_VIEWER, PROM | READ_FORM),
+	ROUTE("GET", "/prometheus/api/v1/labels", res_prom_labels, ROLE_VIEWER, PROM),
+	ROUTE("POST", "/prometheus/api/v1/labels", res_prom_labels, ROLE_VIEWER, PROM | READ_FORM),
+	ROUTE("GET", "/prometheus/api/v1/label/{name}/values", res_prom_label_values, ROLE_VIEWER, PROM),
+	ROUTE("GET", "/prometheus/api/v1/series", res_prom_series, ROLE_VIEWER, PROM),
+	ROUTE("POST", "/prometheus/api/v1/series", res_prom_series, ROLE_VIEWER, PROM | READ_FORM),
+	ROUTE("GET", "/prometheus/api/v1/status/buildinfo", res_prom_buildinfo, ROLE_VIEWER, PROM),
 };
 
 #undef H
 #undef J
+#undef PROM
+#undef READ_FORM
 #undef CLUSTERS
 #undef ALERTS
 
@@ -284,6 +310,12 @@ take_body(struct req *r)
 		return 0;
 	}
 	if (r->route->flags & RF_BODY_FORM) {
+		const char *cl = req_param(r, "CONTENT_LENGTH");
+
+		/* A read sent as a POST without a body, its parameters in the URL, as Prometheus takes. */
+		if ((r->route->flags & RF_READ) && (ctype == NULL || *ctype == '\0') &&
+		    (cl == NULL || strcmp(cl, "0") == 0 || *cl == '\0'))
+			return 0;
 		if (!ctype_is(ctype, "application/x-www-form-urlencoded"))
 			return req_fail(r, 415, "send the form as application/x-www-form-urlencoded");
 		if ((st = read_body(r, &body, &len)) != 0)
@@ -379,6 +411,34 @@ cache_store(struct req *r, const struct cache_ticket *t, int st)
 	return json_tagged(r, h.etag);
 }
 
+/* prom_shaped says whether r's error takes Prometheus's shape: a row of its API, or no row at all
+ * under /prometheus/ (a path Prometheus has and we do not: its clients still read the error). */
+static bool
+prom_shaped(const struct req *r)
+{
+	if (r->route != NULL)
+		return (r->route->flags & RF_PROM) != 0;
+	return r->path != NULL && strncmp(r->path, "/prometheus/", 12) == 0;
+}
+
+/* prom_error_type is Prometheus's errorType for an error status where Prometheus has one, our
+ * error code otherwise ("unauthorized", "forbidden", ...). Static text. */
+static const char *
+prom_error_type(int status)
+{
+	switch (status) {
+	case 400: return "bad_data";
+	case 404: return "not_found";
+	case 406: return "not_acceptable";
+	case 422: return "execution";
+	case 500: return "internal";
+	case 502:
+	case 503: return "unavailable";
+	case 504: return "timeout";
+	default: return status_code_name(status);
+	}
+}
+
 /* render_error makes the body for a failed request: the JSON error shape or the error page. */
 static void
 render_error(struct req *r)
@@ -394,6 +454,18 @@ render_error(struct req *r)
 		json_t *v;
 
 		req_jw_begin(r, w);
+		if (prom_shaped(r)) {
+			jw_object(w);
+			JW_KEY(w, "status");
+			jw_string(w, "error");
+			JW_KEY(w, "errorType");
+			jw_string(w, prom_error_type(status));
+			JW_KEY(w, "error");
+			jw_string(w, msg);
+			jw_end_object(w);
+			req_jw_done(r, status);
+			return;
+		}
 		if (r->route != NULL && (r->route->flags & RF_AMAPI)) {
 			jw_string(w, msg);
 			req_jw_done(r, status);
@@ -492,7 +564,7 @@ dispatch(struct req *r)
 	st = r->route->handler(r);
 	if (r->route->deps != 0)
 		st = cache_store(r, &ticket, st);
-	if (req_changes_state(r) && st < 400)
+	if (req_changes_state(r) && !(r->route->flags & RF_READ) && st < 400)
 		version_ident_changed();
 	return st;
 }

@@ -21,6 +21,11 @@ enum route_flag {
 	RF_WEBHOOK = 1 << 8,
 	/* Alertmanager's API (res_amapi.c): an error is a bare JSON string, as its clients expect. */
 	RF_AMAPI = 1 << 9,
+	/* Prometheus's API (res_prom.c): an error is {"status":"error","errorType","error"}. */
+	RF_PROM = 1 << 10,
+	/* A POST that only reads (a query too long for a URL, as Prometheus's clients send it): it
+	 * moves no identity epoch on (version_ident_changed) as a change would. */
+	RF_READ = 1 << 11,
 };
 
 struct route {

@@ -125,11 +125,10 @@ server {
   openapi = $ROOT/static/openapi.json
   drain_seconds = 20
 }
-# The slow pool (aiops-fcgi --slow): the fan-out routes, apart from the pages.
-slow {
-  socket = $dir/aiops-slow.sock
-  workers = ${AIOPS_SLOW_WORKERS:-4}
-}
+# The slow pool (aiops-fcgi --slow): the fan-out routes, apart from the pages. (Dotted keys, so
+# that the tests' "workers = " lines are server.workers alone.)
+slow.socket = $dir/aiops-slow.sock
+slow.workers = ${AIOPS_SLOW_WORKERS:-4}
 db.conninfo = host=$pg/sock dbname=aiops user=aiops
 redis.socket = $dir/redis/redis.sock
 log.level = ${AIOPS_LOG_LEVEL:-info}

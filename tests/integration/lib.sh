@@ -221,9 +221,10 @@ assert_le() {
 	if [ "$1" -le "$2" ] 2>/dev/null; then pass "$3"; else fail "$3" "expected at most $2, got $1"; fi
 }
 
-# assert_json FILTER DESC: jq -e FILTER holds for the last body.
+# assert_json FILTER DESC: jq -e FILTER holds for the last body (jq 1.6 -e succeeds on no input at
+# all: an empty body fails here).
 assert_json() {
-	if jq -e "$1" <"$BODY_FILE" >/dev/null 2>&1; then pass "$2"; else fail "$2" "jq -e '$1' does not hold"; fi
+	if [ -s "$BODY_FILE" ] && jq -e "$1" <"$BODY_FILE" >/dev/null 2>&1; then pass "$2"; else fail "$2" "jq -e '$1' does not hold"; fi
 }
 
 # assert_body_has TEXT DESC / assert_body_lacks TEXT DESC: fixed-string search in the last body.
@@ -252,7 +253,7 @@ assert_error() {
 	local rid
 
 	rid=$(header X-Request-ID)
-	if [ "$STATUS" = "$1" ] && jq -e --arg c "$2" --arg rid "$rid" \
+	if [ "$STATUS" = "$1" ] && [ -s "$BODY_FILE" ] && jq -e --arg c "$2" --arg rid "$rid" \
 		'.error.code == $c and (.error.message | type == "string" and length > 0) and
 		 .error.request_id == $rid and $rid != ""' <"$BODY_FILE" >/dev/null 2>&1; then
 		pass "$3"

@@ -203,7 +203,7 @@ START_TEST(test_roles_and_bodies_match_the_table)
 	struct buf wrong = { 0 };
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *op = operation(&t[i]), *body;
+		json_t *op = operation(&t[i]), *body, *form;
 		const char *role, *want = role_name(t[i].role);
 
 		/* A row missing from the document is test_every_api_route_is_documented's to report. */
@@ -218,7 +218,13 @@ START_TEST(test_roles_and_bodies_match_the_table)
 		if ((t[i].flags & RF_BODY_JSON) && body == NULL)
 			buf_printf(&wrong, "\n  %s %s takes a JSON body but documents none", t[i].method,
 			    t[i].pattern);
-		if (!(t[i].flags & RF_BODY_JSON) && json_object_get(op, "requestBody") != NULL)
+		form = json_object_get(json_object_get(deref(json_object_get(op, "requestBody")), "content"),
+		    "application/x-www-form-urlencoded");
+		if ((t[i].flags & RF_BODY_FORM) && form == NULL)
+			buf_printf(&wrong, "\n  %s %s takes a form body but documents none", t[i].method,
+			    t[i].pattern);
+		if (!(t[i].flags & (RF_BODY_JSON | RF_BODY_FORM)) &&
+		    json_object_get(op, "requestBody") != NULL)
 			buf_printf(
 			    &wrong, "\n  %s %s documents a body it does not read", t[i].method, t[i].pattern);
 		if (!json_is_object(json_object_get(op, "responses")))
