@@ -222,6 +222,7 @@ res_clusters_show(struct req *r)
 		return st;
 	if ((e = set_alerts(r, c)) != ERR_OK)
 		return req_fail_err(r, e, "the cluster's alerts");
+	res_explore_cluster_charts(r, c);
 	/* Which credentials are set is for those who may change them. */
 	if (r->id != NULL && r->id->role >= ROLE_ADMIN) {
 		if ((e = credential_which(r->w->db, r->a, c->id, set)) != ERR_OK)

@@ -1,5 +1,9 @@
 <?cs # clusters_show.cs: one cluster's details. Parts marked data-live-part follow it (live.js). ?><?cs include:"macros.cs" ?>
 <?cs # Cluster ids are UUIDs from PostgreSQL: safe in a URL as they are, so no url_escape. ?>
+<link rel="stylesheet" href="/static/vendor/uplot/uPlot.min.css">
+<link rel="stylesheet" href="/static/css/metrics.css">
+<script src="/static/vendor/uplot/uPlot.iife.min.js" defer></script>
+<script src="/static/js/charts.js" defer></script>
 <?cs def:url_value(text, href) ?><?cs if:href ?><a href="<?cs var:href ?>" rel="noopener noreferrer"><?cs var:text ?></a><?cs elif:text ?><?cs var:text ?><?cs else ?><span class="muted">not set</span><?cs /if ?><?cs /def ?>
 <div class="cluster-page" data-live-cluster="<?cs var:Cluster.id ?>" data-live-id="<?cs var:Cluster.id ?>">
 <div class="cluster-head" data-live-part="head" data-live-on="CLUSTER_UPDATED">
@@ -27,6 +31,15 @@
 </figure><?cs /if ?>
 <p class="time-axis"><?cs each:h = History ?><?cs if:last(h) ?>last check <time data-format="clock" datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time> (<time datetime="<?cs var:h.at ?>"><?cs var:h.at ?></time>)<?cs /if ?><?cs /each ?></p>
 <?cs else ?><p class="muted">No check yet: the health collector polls every cluster once a minute.</p><?cs /if ?>
+</section>
+<?cs # The charts are drawn by charts.js, each from the fan-out (/api/v1/metrics/query_range) for this cluster alone; outside the live parts, so a live update never redraws them. ?>
+<section class="panel metric-charts" id="metric-charts" aria-label="Metrics">
+<h2>Metrics <span class="muted">last hour</span> <a class="panel-link" href="<?cs var:ChartsExplore ?>">Open in the explorer</a></h2>
+<div class="chart-grid"><?cs each:g = Charts ?>
+<figure class="metric-chart" id="chart-<?cs var:g.key ?>"<?cs if:!g.no_prometheus ?> data-chart-query="<?cs var:g.query ?>" data-chart-cluster="<?cs var:Cluster.name ?>" data-chart-unit="<?cs var:g.unit ?>"<?cs /if ?>>
+<figcaption><span class="chart-title"><?cs var:g.title ?></span><span class="chart-now" title="The latest value"></span><a class="panel-link" href="<?cs var:g.explore ?>" title="This chart's query in the explorer">explore</a></figcaption>
+<div class="chart-box"><?cs if:g.no_prometheus ?><p class="chart-state" data-state="skipped">No Prometheus URL: this cluster's metrics are not asked for.<?cs if:Session.is_admin ?> <a href="/clusters/<?cs var:Cluster.id ?>/edit">Set one</a>.<?cs /if ?></p><?cs else ?><p class="chart-state" data-state="loading">Loading…</p><?cs /if ?></div>
+</figure><?cs /each ?></div>
 </section>
 <dl class="details" data-live-part="details" data-live-on="CLUSTER_UPDATED">
 <div><dt>Environment</dt><dd><?cs call:env_badge(Cluster.environment) ?></dd></div>

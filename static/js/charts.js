@@ -245,7 +245,7 @@
 	}
 
 	/* chart draws result (a matrix) in box. opts: height, unit, legend (<ul> or null), utc (the
-	 * time axis in UTC rather than local time). */
+	 * time axis in UTC rather than local time), from and to (the window asked for, Unix seconds). */
 	function chart(box, result, opts) {
 		var data = columns(result);
 		var split = commonLabels(result.slice(0, MAX_SERIES));
@@ -275,7 +275,14 @@
 				legend: { show: false },
 				cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
 				scales: {
-					x: { time: true },
+					/* The whole window asked for, not just where the data is (a cluster that
+					 * started scraping ten minutes ago shows as such); a zoom (drag) picks its own. */
+					x: { time: true, range: function (u, min, max) {
+						var xs = u.data[0];
+						if (opts.from !== undefined && xs.length > 0 && min === xs[0] && max === xs[xs.length - 1])
+							return [Math.min(opts.from, min), Math.max(opts.to, max)];
+						return [min, max];
+					} },
 					y: { range: function (u, min, max) {
 						if (min === null || max === null) return [0, 1];
 						if (opts.unit === "%") return [0, Math.max(100, max)];
@@ -337,6 +344,9 @@
 			count: names.length,
 			total: result.length,
 			common: split.common,
+			points: data.slice(1).reduce(function (n, ys) {
+				return n + ys.filter(function (y) { return y !== null; }).length;
+			}, 0),
 			last: function (k) {
 				var ys = data[k + 1] || [];
 				for (var i = ys.length - 1; i >= 0; i--) if (ys[i] !== null) return ys[i];
@@ -396,7 +406,7 @@
 			}
 			box.textContent = "";
 			var unit = fig.getAttribute("data-chart-unit") || "";
-			fig.chart = chart(box, result, { height: 150, unit: unit });
+			fig.chart = chart(box, result, { height: 150, unit: unit, from: end - HOUR, to: end });
 			fig.setAttribute("data-series", String(result.length));
 			if (now) now.textContent = result.length === 1 ? format(fig.chart.last(0), unit) : "";
 		}, function () {

@@ -27,6 +27,7 @@
 	var RANGES = { "15m": 900, "1h": 3600, "6h": 21600, "24h": 86400, "7d": 604800 };
 	var current = null; /* the chart drawn */
 	var inflight = null; /* the AbortController of the query being asked */
+	var runs = 0; /* answers shown so far, in data-run (a test waits for the next one) */
 
 	function el(tag, cls, text) {
 		var e = document.createElement(tag);
@@ -142,6 +143,7 @@
 		errorBox.textContent = text;
 		errorBox.hidden = false;
 		result.setAttribute("data-state", "error");
+		result.setAttribute("data-run", String(++runs));
 	}
 
 	/* showOutcome writes the sentence, the mode and a chip per cluster (those that did not
@@ -228,7 +230,7 @@
 		tableBox.appendChild(t);
 	}
 
-	function drawChart(res) {
+	function drawChart(res, w) {
 		if (current) current.destroy();
 		current = null;
 		legend.textContent = "";
@@ -239,7 +241,11 @@
 		}
 		var narrow = window.matchMedia && window.matchMedia("(max-width: 640px)").matches;
 		chartBox.textContent = "";
-		current = C.chart(chartBox, res, { height: narrow ? 240 : 340, legend: legend, utc: true, unit: "" });
+		chartBox.removeAttribute("data-points");
+		current = C.chart(chartBox, res, { height: narrow ? 240 : 340, legend: legend, utc: true, unit: "",
+			from: w.start, to: w.end });
+		chartBox.setAttribute("data-series", String(current.count));
+		chartBox.setAttribute("data-points", String(current.points));
 		common.textContent = "";
 		common.hidden = !current.common;
 		if (current.common) {
@@ -296,9 +302,10 @@
 			var list = data.result || [];
 			showOutcome(res.body, list.length, kind === "query" ? w.end : null);
 			if (kind === "query") drawTable(list);
-			else drawChart(list);
-			result.setAttribute("data-state", "done");
+			else drawChart(list, w);
 			result.setAttribute("data-kind", kind);
+			result.setAttribute("data-state", "done");
+			result.setAttribute("data-run", String(++runs));
 		}, function (e) {
 			if (e && e.name === "AbortError") return;
 			result.removeAttribute("aria-busy");

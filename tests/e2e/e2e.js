@@ -797,6 +797,9 @@ step("delete asks first: cancel keeps the cluster, accept deletes it", async () 
 	clusterId = null;
 });
 
+// The federated metrics' pages: the explorer and a cluster's charts (metrics.js).
+require("./metrics.js")({ step, goto, shot, setTheme, apiCluster, watch, TAG, page: () => page });
+
 step("a token is made, shown once, works for a program, and is revoked", async () => {
 	await goto("/settings");
 	await page.fill("#t-name", "e2e-" + TAG);

@@ -47,6 +47,7 @@ PORT=$(stack_free_port) || fail "no free port"
 cleanup() {
 	local rc=$?
 	[ -f "$DIR/am/pid" ] && kill "$(cat "$DIR/am/pid")" 2>/dev/null || true
+	for f in "$DIR"/metrics/*.pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
 	stack_stop "$DIR" || true
 	if [ -L "$DIR/pg" ]; then rm -rf "$(readlink "$DIR/pg")"; fi
 	rm -rf "$DIR"
@@ -94,6 +95,49 @@ for _ in $(seq 1 100); do
 done
 curl -fsS -o /dev/null "http://127.0.0.1:$AM_PORT/-/ready" || fail "Alertmanager did not start on port $AM_PORT"
 export AIOPS_E2E_AM="http://127.0.0.1:$AM_PORT"
+
+# Metrics for the explorer's steps: two real Prometheus servers (Debian's), each scraping itself
+# and a node exporter every second, so the charts draw real PromQL over moving data; fake-prom
+# (tests/fakes) plays a cluster that answers too late and one whose Prometheus refuses the query.
+M=$DIR/metrics
+mkdir -p "$M"
+NODE_PORT=$(stack_free_port) || fail "no free port"
+(cd / && exec prometheus-node-exporter --web.listen-address="127.0.0.1:$NODE_PORT" --collector.disable-defaults \
+	--collector.cpu --collector.meminfo --log.level=warn) >"$DIR/log/node-exporter.log" 2>&1 &
+echo $! >"$M/node-exporter.pid"
+for which in A B; do
+	port=$(stack_free_port) || fail "no free port"
+	mkdir -p "$M/prom-$which"
+	cat >"$M/prom-$which/prometheus.yml" <<CONF
+global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [ { targets: [ "127.0.0.1:$port" ] } ]
+  - job_name: node
+    static_configs: [ { targets: [ "127.0.0.1:$NODE_PORT" ] } ]
+CONF
+	prometheus --config.file="$M/prom-$which/prometheus.yml" --storage.tsdb.path="$M/prom-$which/data" \
+		--web.listen-address="127.0.0.1:$port" --log.level=warn >"$DIR/log/prometheus-$which.log" 2>&1 &
+	echo $! >"$M/prometheus-$which.pid"
+	export "AIOPS_E2E_PROM_$which=http://127.0.0.1:$port"
+done
+"$BUILD/tests/fakes/fake-prom" --port 0 --quiet >"$M/fake-prom.out" 2>"$DIR/log/fake-prom.log" &
+echo $! >"$M/fake-prom.pid"
+for _ in $(seq 1 100); do
+	grep -q listening "$M/fake-prom.out" 2>/dev/null && break
+	sleep 0.05
+done
+FAKE_PROM_PORT=$(sed -n 's/.*listening on \([0-9]*\).*/\1/p' "$M/fake-prom.out")
+[ -n "$FAKE_PROM_PORT" ] || fail "fake-prom did not start"
+export AIOPS_E2E_FAKE_PROM="http://127.0.0.1:$FAKE_PROM_PORT"
+for which in A B; do
+	v=AIOPS_E2E_PROM_$which
+	for _ in $(seq 1 100); do
+		curl -fsS -o /dev/null "${!v}/-/ready" 2>/dev/null && break
+		sleep 0.1
+	done
+	curl -fsS -o /dev/null "${!v}/-/ready" || fail "Prometheus $which did not start (see $DIR/log/prometheus-$which.log)"
+done
 export AIOPS_E2E_COLLECT="$BUILD/collectors/aiops-collect" AIOPS_E2E_CONFIG="$DIR/aiops.hdf" AIOPS_E2E_DIR="$DIR"
 
 mkdir -p "$HERE/out"

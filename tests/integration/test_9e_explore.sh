@@ -1,5 +1,6 @@
 # test_9e_explore.sh: the metrics explorer's page renders its form from the address (so an address
-# reproduces a view) and refuses a bad address with a 400 that says what would do.
+# reproduces a view), refuses a bad address with a 400 that says what would do, and a cluster's page
+# offers its charts, or says that the cluster has no Prometheus URL.
 
 section "the explorer renders the view its address names"
 create_cluster "$(cluster_body xp-prom production openshift '{prometheus_url: "http://127.0.0.1:9/xp/", has_gpu: true}')"
@@ -47,3 +48,19 @@ for bad in 'range=2h' 'range=custom&start=2026-05-14T08:00' 'range=custom&start=
 done
 get "/metrics/explore?query=$(head -c 4001 /dev/zero | tr '\0' x)"
 assert_status 400 "an expression past 4000 bytes is refused"
+
+section "a cluster's page offers its charts"
+get "/clusters/$prom_id"
+assert_body_has '<section class="panel metric-charts" id="metric-charts" aria-label="Metrics">' "a Metrics section"
+assert_body_has 'id="chart-cpu" data-chart-query="100 * (1 - avg(rate(node_cpu_seconds_total{mode=&quot;idle&quot;}[5m])))" data-chart-cluster="xp-prom" data-chart-unit="%"' \
+	"the CPU chart names its query, its cluster and its unit"
+assert_body_has 'id="chart-apiserver" data-chart-query=' "the API server's latency"
+assert_body_has 'id="chart-memory" data-chart-query=' "memory"
+assert_body_has 'id="chart-gpu" data-chart-query="avg(DCGM_FI_DEV_GPU_UTIL)"' "and, with GPUs, their utilisation"
+assert_body_has 'href="/metrics/explore?query=avg%28DCGM_FI_DEV_GPU_UTIL%29&amp;cluster=xp-prom&amp;range=1h"' \
+	"each opens in the explorer"
+assert_body_has '<script src="/static/js/charts.js" defer></script>' "drawn by charts.js"
+get "/clusters/$bare_id"
+assert_body_lacks 'data-chart-query' "a cluster without Prometheus asks nothing"
+assert_body_has 'No Prometheus URL: this cluster' "and each chart says why it is empty"
+assert_body_lacks 'id="chart-gpu"' "no GPU chart without GPUs"
