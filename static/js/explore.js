@@ -81,6 +81,7 @@
 		var names = [];
 		q.getAll("cluster").forEach(function (v) { names = names.concat(v.split(",")); });
 		box.value = q.get("query") || "";
+		fit();
 		boxes().forEach(function (b) { b.checked = names.indexOf(b.value) >= 0; });
 		form.elements.selector.value = q.get("selector") || "";
 		var range = q.get("range") || (q.get("start") && q.get("end") ? "custom" : "1h");
@@ -235,13 +236,14 @@
 		current = null;
 		legend.textContent = "";
 		common.hidden = true;
+		chartBox.removeAttribute("data-series");
+		chartBox.removeAttribute("data-points");
 		if (!res || res.length === 0) {
 			empty(chartBox, "No series: the clusters that answered have no data for this expression in this range.");
 			return;
 		}
 		var narrow = window.matchMedia && window.matchMedia("(max-width: 640px)").matches;
 		chartBox.textContent = "";
-		chartBox.removeAttribute("data-points");
 		current = C.chart(chartBox, res, { height: narrow ? 240 : 340, legend: legend, utc: true, unit: "",
 			from: w.start, to: w.end });
 		chartBox.setAttribute("data-series", String(current.count));
@@ -504,8 +506,16 @@
 		box.focus();
 	}
 
+	/* fit grows the expression box to its text (up to 12 lines), so a long expression is read
+	 * whole, on a phone too. */
+	function fit() {
+		box.style.height = "auto";
+		box.style.height = Math.min(box.scrollHeight + 2, 240) + "px";
+	}
+
 	box.addEventListener("focus", loadNames);
 	box.addEventListener("input", offer);
+	box.addEventListener("input", fit);
 	box.addEventListener("blur", function () {
 		window.setTimeout(closeSuggest, 100);
 	});
@@ -529,5 +539,6 @@
 
 	/* ---- Start: the view the address names ------------------------------------------------- */
 	shown();
+	fit();
 	if (box.value.trim()) run();
 })();
