@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "fanout.h"
 #include "jw.h"
 #include "kv.h"
@@ -15,6 +16,7 @@
 #include "res.h"
 #include "res_clusters.h"
 #include "res_metrics.h"
+#include "version.h"
 
 /* The parameters each kind takes, besides the cluster selector. */
 static const char *const kind_params[FANOUT__MAX][6] = {
@@ -137,7 +139,16 @@ check_formats(struct req *r, const struct fanout_req *q)
 	return 0;
 }
 
-int
+/* res_metrics_params fills q for kind from r's parameters: query, time, start, end, step,
+ * timeout and match[] as Prometheus names them, the label from the path's {name}, and the
+ * cluster selector (cluster, repeatable or comma-separated, or selector; not both). An empty value
+ * counts as not given. What each kind requires (a query; start, end and step for a range; a
+ * match[] for series; a valid label name) is checked here; the formats of times and durations are
+ * checked by fanout_run. With strict, a parameter the kind does not take is refused (our API, so a
+ * misspelt one is never silently ignored); without, it is ignored (Prometheus's clients send
+ * their own extras). Strings are borrowed from r (arena memory). Returns 0, or 400 recorded with
+ * req_fail (its message names the parameter). */
+static int
 res_metrics_params(struct req *r, enum fanout_kind kind, bool strict, struct fanout_req *q)
 {
 	const char *bad;
@@ -197,7 +208,11 @@ no_cache(struct req *r)
 	return cc != NULL && strcasestr(cc, "no-cache") != NULL;
 }
 
-int
+/* res_metrics_run runs q for r's caller (role, no_cache from a request's Cache-Control: no-cache)
+ * and fills *res (arena memory). Returns 0, or the status recorded with req_fail: 400 for a
+ * request fanout_run refuses or a cluster name that does not exist (*res->why says which), 422
+ * when the refusal is Prometheus's "execution" kind, 503 when the register cannot be read. */
+static int
 res_metrics_run(struct req *r, struct fanout_req *q, struct fanout_result *res)
 {
 	enum err e;
@@ -217,22 +232,32 @@ res_metrics_run(struct req *r, struct fanout_req *q, struct fanout_result *res)
 	}
 }
 
+int
+res_metrics_answer(struct req *r, enum fanout_kind kind, bool strict, fanout_writer write, const char *format)
+{
+	struct fanout_req q;
+	struct fanout_result res;
+	const char *steady;
+	struct jw w;
+	int st;
+
+	if ((st = res_metrics_params(r, kind, strict, &q)) != 0)
+		return st;
+	q.write = write;
+	q.format = format;
+	q.register_version = version_get(r, DATAVER_BIT(DATAVER_CLUSTERS), &steady);
+	if ((st = res_metrics_run(r, &q, &res)) != 0)
+		return st;
+	req_jw_begin(r, &w);
+	buf_add(w.b, res.body, res.body_len);
+	return req_jw_done(r, 200);
+}
+
 /* answer runs kind for r and writes our JSON; returns the status. */
 static int
 answer(struct req *r, enum fanout_kind kind)
 {
-	struct fanout_req q;
-	struct fanout_result res;
-	struct jw w;
-	int st;
-
-	if ((st = res_metrics_params(r, kind, true, &q)) != 0)
-		return st;
-	if ((st = res_metrics_run(r, &q, &res)) != 0)
-		return st;
-	req_jw_begin(r, &w);
-	fanout_write_json(&w, r->a, kind, &res);
-	return req_jw_done(r, 200);
+	return res_metrics_answer(r, kind, true, fanout_write_json, "api");
 }
 
 int

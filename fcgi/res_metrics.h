@@ -11,21 +11,14 @@
 
 struct req;
 
-/* res_metrics_params fills q for kind from r's parameters: query, time, start, end, step,
- * timeout and match[] as Prometheus names them, the label from the path's {name}, and the
- * cluster selector (cluster, repeatable or comma-separated, or selector; not both). An empty value
- * counts as not given. What each kind requires (a query; start, end and step for a range; a
- * match[] for series; a valid label name) is checked here; the formats of times and durations are
- * checked by fanout_run. With strict, a parameter the kind does not take is refused (our API, so a
- * misspelt one is never silently ignored); without, it is ignored (Prometheus's clients send
- * their own extras). Strings are borrowed from r (arena memory). Returns 0, or 400 recorded with
- * req_fail (its message names the parameter). */
-int res_metrics_params(struct req *r, enum fanout_kind kind, bool strict, struct fanout_req *q);
-
-/* res_metrics_run runs q for r's caller (role, no_cache from a request's Cache-Control: no-cache)
- * and fills *res (arena memory). Returns 0, or the status recorded with req_fail: 400 for a
- * request fanout_run refuses or a cluster name that does not exist (*res->why says which), 422
- * when the refusal is Prometheus's "execution" kind, 503 when the register cannot be read. */
-int res_metrics_run(struct req *r, struct fanout_req *q, struct fanout_result *res);
+/* res_metrics_answer reads kind's parameters from r (with strict, a parameter kind does not take
+ * is refused, so that a misspelt one is never silently ignored; without, it is ignored, as
+ * Prometheus does), runs the fan-out for r's caller and answers with what write writes (format
+ * names it in the cache key: "api", "prom"). The cache keys on the register's version, so that a
+ * hit is served without the database. Returns the status: 400 for a bad request or a cluster name
+ * that does not exist, 422 for one Prometheus refuses as "execution", 503 when the register cannot
+ * be read. */
+int res_metrics_answer(
+    struct req *r, enum fanout_kind kind, bool strict, fanout_writer write, const char *format);
 
 #endif

@@ -20,18 +20,7 @@
 static int
 answer(struct req *r, enum fanout_kind kind)
 {
-	struct fanout_req q;
-	struct fanout_result res;
-	struct jw w;
-	int st;
-
-	if ((st = res_metrics_params(r, kind, false, &q)) != 0)
-		return st;
-	if ((st = res_metrics_run(r, &q, &res)) != 0)
-		return st;
-	req_jw_begin(r, &w);
-	fanout_write_prom(&w, r->a, &res);
-	return req_jw_done(r, 200);
+	return res_metrics_answer(r, kind, false, fanout_write_prom, "prom");
 }
 
 int

@@ -20,6 +20,7 @@
 #include "fanout.h"
 #include "http.h"
 #include "json.h"
+#include "jw.h"
 #include "log.h"
 #include "promql.h"
 #include "promreply.h"
@@ -184,11 +185,36 @@ field(struct buf *b, const char *s)
 	buf_printf(b, "%zu:%s\n", s != NULL ? strlen(s) : (size_t)0, s != NULL ? s : "");
 }
 
-const char *
-fanout_cache_key(
-    struct arena *a, const struct fanout_params *p, const char *const *ids, int n, enum role role)
+/* name_set returns the names in q->clusters (each element split at its commas) sorted, without
+ * repeats or empty names, NULL-terminated; arena memory. */
+static const char **
+name_set(struct arena *a, const struct fanout_req *q)
 {
-	const char **sorted = arena_alloc(a, sizeof(*sorted) * (size_t)(n + 1));
+	const char **names;
+	int n = 0, m = 0, cap = 0;
+
+	for (int i = 0; q->clusters != NULL && q->clusters[i] != NULL; i++)
+		cap += 1 + (int)strlen(q->clusters[i]) / 2;
+	names = arena_alloc(a, sizeof(*names) * (size_t)(cap + 1));
+	for (int i = 0; q->clusters != NULL && q->clusters[i] != NULL; i++)
+		for (const char *s = q->clusters[i]; *s != '\0';) {
+			size_t len = strcspn(s, ",");
+
+			if (len > 0)
+				names[n++] = arena_strndup(a, s, len);
+			s += len + (s[len] == ',');
+		}
+	qsort(names, (size_t)n, sizeof(*names), by_id);
+	for (int i = 0; i < n; i++)
+		if (m == 0 || strcmp(names[m - 1], names[i]) != 0)
+			names[m++] = names[i];
+	names[m] = NULL;
+	return names;
+}
+
+const char *
+fanout_cache_key(struct arena *a, const struct fanout_params *p, const struct fanout_req *q)
+{
 	unsigned char digest[16];
 	char hex[2 * sizeof(digest) + 1];
 	struct buf *b = buf_new(a);
@@ -198,7 +224,9 @@ fanout_cache_key(
 		start = floor(p->start / p->step) * p->step;
 		end = floor(p->end / p->step) * p->step;
 	}
-	field(b, "aiops fan-out v1");
+	field(b, "aiops fan-out v2");
+	field(b, q->format);
+	field(b, q->register_version);
 	field(b, kind_names[p->kind]);
 	field(b, p->query);
 	field(b, p->kind == FANOUT_QUERY ? number(a, p->key_time) : NULL);
@@ -209,11 +237,11 @@ fanout_cache_key(
 	for (int i = 0; i < p->nmatch; i++)
 		field(b, p->match[i]);
 	field(b, "clusters");
-	memcpy(sorted, ids, sizeof(*sorted) * (size_t)n);
-	qsort(sorted, (size_t)n, sizeof(*sorted), by_id);
-	for (int i = 0; i < n; i++)
-		field(b, sorted[i]);
-	field(b, role_name(role));
+	for (const char **n = name_set(a, q); *n != NULL; n++)
+		field(b, *n);
+	field(b, "selector");
+	field(b, q->selector);
+	field(b, role_name(q->role));
 	crypto_generichash(digest, sizeof(digest), (const unsigned char *)b->p, b->len, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), digest, sizeof(digest));
 	return arena_printf(a, "aiops:metrics:%s", hex);
@@ -568,16 +596,31 @@ now_seconds(void)
 	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-/* cached_answer fills res from Redis when key has an answer there; false otherwise (Redis down
- * included). */
+/* cached_answer sets res's body from Redis when key has an answer there; false otherwise (Redis
+ * down included). */
 static bool
 cached_answer(struct rds *rds, struct arena *a, const char *key, struct fanout_result *res)
 {
 	char *text = NULL;
 
-	if (rds == NULL || key == NULL || rds_get(rds, a, key, &text) != ERR_OK || text == NULL)
+	if (rds == NULL || rds_get(rds, a, key, &text) != ERR_OK || text == NULL || text[0] != '{')
 		return false;
-	return fanout_result_load(a, text, res) == ERR_OK;
+	res->body = text;
+	res->body_len = strlen(text);
+	res->cached = true;
+	return true;
+}
+
+/* written returns res as q->write writes it; arena memory. */
+static struct buf *
+written(struct arena *a, const struct fanout_req *q, const struct fanout_result *res)
+{
+	struct buf *b = buf_new(a);
+	struct jw w;
+
+	jw_init(&w, b);
+	q->write(&w, a, q->kind, res);
+	return b;
 }
 
 enum err
@@ -592,7 +635,8 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 	struct cluster *cs;
 	struct target *ts;
 	struct http_req **reqs;
-	const char **ids, *ckey = NULL;
+	struct buf *body;
+	const char *ckey = NULL;
 	enum promreply_expect x;
 	int n, nreq = 0, cap;
 	enum err e;
@@ -610,15 +654,12 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 		}
 	} else
 		s.nqueries = 1;
-	if ((e = select_clusters(db, a, q, &cs, &n, out)) != ERR_OK)
-		return e;
-	ids = arena_alloc(a, sizeof(*ids) * (size_t)(n + 1));
-	for (int i = 0; i < n; i++)
-		ids[i] = cs[i].id;
-	if (!q->no_cache && ttl > 0)
-		ckey = fanout_cache_key(a, &p, ids, n, q->role);
+	if (!q->no_cache && ttl > 0 && q->write != NULL && q->format != NULL && q->register_version != NULL)
+		ckey = fanout_cache_key(a, &p, q);
 	if (ckey != NULL && cached_answer(rds, a, ckey, out))
 		return ERR_OK;
+	if ((e = select_clusters(db, a, q, &cs, &n, out)) != ERR_OK)
+		return e;
 
 	out->fleet = s.agg != PROMQL_NONE;
 	out->aggregation = promql_agg_name(s.agg);
@@ -684,10 +725,17 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 		out->data = merge_lists(a, ts, n, &p);
 	for (int i = 0; i < n; i++)
 		out->answered += out->clusters[i].outcome == FANOUT_OK;
+	if (q->write == NULL)
+		return ERR_OK;
+	body = written(a, q, out);
+	out->body = buf_cstr(body);
+	out->body_len = body->len;
 	if (ckey != NULL && rds != NULL && out->answered > 0) {
-		const char *text = fanout_result_text(a, out);
-
-		if (text != NULL && strlen(text) <= max && rds_setex(rds, ckey, text, (int)ttl) != ERR_OK)
+		/* The copy kept says it is one. */
+		out->cached = true;
+		body = written(a, q, out);
+		out->cached = false;
+		if (body->len <= max && rds_setex(rds, ckey, buf_cstr(body), (int)ttl) != ERR_OK)
 			log_debug(NULL, "federated metrics: not cached: %s", rds_error(rds));
 	}
 	return ERR_OK;

@@ -47,6 +47,13 @@ const char *fanout_outcome_name(enum fanout_outcome o);
  * -1 for anything else. */
 int fanout_kind_parse(const char *s);
 
+struct fanout_result;
+
+/* A fanout_writer writes a result of kind as one JSON value: fanout_write_json (our API) or
+ * fanout_write_prom (Prometheus's). What it writes is what the cache keeps. */
+typedef void (*fanout_writer)(
+    struct jw *w, struct arena *a, enum fanout_kind kind, const struct fanout_result *res);
+
 /* A request, with Prometheus's parameters as the caller received them (strings are borrowed until
  * fanout_run returns; NULL means not given). fanout_run validates them. */
 struct fanout_req {
@@ -66,6 +73,12 @@ struct fanout_req {
 	const char *selector;
 	enum role role; /* the caller's role: answers are cached per role */
 	bool no_cache; /* neither read nor write the cache */
+	fanout_writer write; /* writes the answer into fanout_result.body; NULL: no body, no cache */
+	const char *format; /* the writer's name for the cache key ("api", "prom") */
+	/* The register's version (fcgi/version.h): a cached answer is one made from the same
+	 * register, so that a hit needs neither the database nor the clusters. NULL (unknown): no
+	 * cache. */
+	const char *register_version;
 };
 
 /* One cluster's outcome. Strings are arena memory. */
@@ -92,7 +105,9 @@ struct fanout_result {
 	int asked, answered; /* answered: outcome ok */
 	const char **warnings; /* Prometheus's own, each "CLUSTER: text" */
 	int nwarnings;
-	bool cached; /* served from Redis: no Prometheus was asked */
+	bool cached; /* served from Redis: no Prometheus was asked, and only body is set */
+	const char *body; /* the answer as q->write wrote it (NUL-terminated), or NULL without one */
+	size_t body_len;
 	const char *why; /* after ERR_INPUT: what is wrong with the request, for a person; arena or
 			  * static memory */
 	const char *error_type; /* after ERR_INPUT: Prometheus's errorType for it ("bad_data") */
@@ -100,8 +115,10 @@ struct fanout_result {
 
 /* fanout_run asks the clusters q selects (those without a Prometheus URL are "skipped"), at most
  * metrics.concurrency at once, each within metrics.timeout_ms and all within q's deadline, and
- * fills *out (arena memory of a). A cached answer is used when there is one and stored when there
- * was none (rds NULL or Redis down: no cache, not an error). Credentials are opened with key (NULL:
+ * fills *out (arena memory of a), the answer written by q->write in out->body. The written answer
+ * is cached: a hit sets only out->body and out->cached, having read neither the register nor the
+ * clusters; a miss stores the answer when one cluster at least answered (rds NULL or Redis down:
+ * no cache, not an error). Credentials are opened with key (NULL:
  * clusters that need one are asked without) and wiped as each call finishes.
  * Returns ERR_OK whatever the clusters answered (see out->clusters), ERR_INPUT for a bad request
  * (out->why, out->error_type), ERR_NOTFOUND when a named cluster does not exist (out->why names
@@ -136,16 +153,12 @@ struct fanout_params {
 enum err fanout_params_read(struct arena *a, const struct fanout_req *q, double now, long ttl,
     double max_timeout, struct fanout_params *p, const char **why);
 
-/* fanout_cache_key returns the Redis key of p's answer from the n clusters ids (in any order) for a
- * caller of role: a digest over the kind, the expression, the time (range: start and end rounded
- * down to the step; instant: key_time), the step, the label, the matchers, the sorted ids and the role. Arena memory. */
-const char *fanout_cache_key(
-    struct arena *a, const struct fanout_params *p, const char *const *ids, int n, enum role role);
-
-/* fanout_result_text serialises res for the cache; fanout_result_load reads such text back into
- * *res (cached set), ERR_INPUT when it is not ours. Arena memory. */
-const char *fanout_result_text(struct arena *a, const struct fanout_result *res);
-enum err fanout_result_load(struct arena *a, const char *text, struct fanout_result *res);
+/* fanout_cache_key returns the Redis key of the answer to p asked as q: a digest over the writer's
+ * format, the register's version, the kind, the expression, the time (range: start and end rounded
+ * down to the step; instant: key_time), the step, the label, the matchers, the cluster names as a
+ * set (q->clusters, commas split, in any order, repeats ignored), the selector and the role. Arena
+ * memory. */
+const char *fanout_cache_key(struct arena *a, const struct fanout_params *p, const struct fanout_req *q);
 
 /* fanout_write_json writes res in our API's shape (METRICS.md):
  * {"status":"success","mode":...,"aggregation":...,"data":...,"clusters":[...],"asked":N,
@@ -156,6 +169,6 @@ void fanout_write_json(struct jw *w, struct arena *a, enum fanout_kind kind, con
 /* fanout_write_prom writes res as Prometheus itself answers: {"status":"success","data":...,
  * "warnings":[...]}, the warnings being Prometheus's own and one per cluster that did not answer
  * ("prod-eu-3: no answer within 5.0 s"; skipped clusters too). */
-void fanout_write_prom(struct jw *w, struct arena *a, const struct fanout_result *res);
+void fanout_write_prom(struct jw *w, struct arena *a, enum fanout_kind kind, const struct fanout_result *res);
 
 #endif

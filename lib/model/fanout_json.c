@@ -1,5 +1,5 @@
-/* fanout_json.c: a fan-out's result as our API writes it, as Prometheus writes it, and as the cache
- * keeps it. */
+/* fanout_json.c: a fan-out's result as our API writes it and as Prometheus writes it (the cache keeps
+ * what they wrote). */
 #include "config.h"
 
 #include <math.h>
@@ -14,7 +14,6 @@
 #include "jw.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15)) /* times to the millisecond, no noise */
-#define CACHE_DEPTH 16
 
 /* dump returns j as JSON text; arena memory. */
 static const char *
@@ -96,10 +95,11 @@ fanout_write_json(struct jw *w, struct arena *a, enum fanout_kind kind, const st
 }
 
 void
-fanout_write_prom(struct jw *w, struct arena *a, const struct fanout_result *res)
+fanout_write_prom(struct jw *w, struct arena *a, enum fanout_kind kind, const struct fanout_result *res)
 {
 	json_t *warn = warnings_json(a, res);
 
+	(void)kind; /* Prometheus's shape is the same for every call */
 	/* A cluster that did not answer is a warning: the answer is partial and says so. */
 	for (int i = 0; i < res->nclusters; i++) {
 		const struct fanout_cluster *c = &res->clusters[i];
@@ -128,65 +128,4 @@ fanout_write_prom(struct jw *w, struct arena *a, const struct fanout_result *res
 		jw_raw(w, dump(a, warn));
 	}
 	jw_end_object(w);
-}
-
-const char *
-fanout_result_text(struct arena *a, const struct fanout_result *res)
-{
-	json_t *j = json_own(a,
-	    json_pack("{s:i, s:b, s:o, s:O, s:O, s:i, s:i, s:O}", "v", 1, "fleet", res->fleet, "aggregation",
-		nullable(res->aggregation), "data", res->data, "clusters", clusters_json(a, res), "asked",
-		res->asked, "answered", res->answered, "warnings", warnings_json(a, res)));
-
-	return j != NULL ? dump(a, j) : NULL;
-}
-
-/* str returns member k of o as arena memory, or NULL when it is not a string. */
-static const char *
-str(struct arena *a, const json_t *o, const char *k)
-{
-	return arena_strdup(a, json_str(o, k));
-}
-
-enum err
-fanout_result_load(struct arena *a, const char *text, struct fanout_result *res)
-{
-	json_t *j, *cl, *warn, *c, *v;
-	const char *why;
-	size_t i;
-
-	memset(res, 0, sizeof(*res));
-	if (json_parse(a, text, strlen(text), CACHE_DEPTH, &j, &why) != ERR_OK || !json_is_object(j) ||
-	    json_integer_value(json_object_get(j, "v")) != 1 ||
-	    !json_is_array(cl = json_object_get(j, "clusters")) ||
-	    !json_is_array(warn = json_object_get(j, "warnings")) || json_object_get(j, "data") == NULL)
-		return ERR_INPUT;
-	res->data = json_object_get(j, "data");
-	res->fleet = json_is_true(json_object_get(j, "fleet"));
-	res->aggregation = str(a, j, "aggregation");
-	res->asked = (int)json_integer_value(json_object_get(j, "asked"));
-	res->answered = (int)json_integer_value(json_object_get(j, "answered"));
-	res->clusters = arena_zalloc(a, sizeof(*res->clusters) * (json_array_size(cl) + 1));
-	json_array_foreach (cl, i, c) {
-		struct fanout_cluster *o = &res->clusters[res->nclusters++];
-		const char *outcome = json_str(c, "outcome");
-
-		o->name = str(a, c, "name");
-		o->id = str(a, c, "id");
-		o->outcome = FANOUT_BAD_REPLY;
-		for (int k = 0; outcome != NULL && k < FANOUT_OUTCOME__MAX; k++)
-			if (strcmp(outcome, fanout_outcome_name((enum fanout_outcome)k)) == 0)
-				o->outcome = (enum fanout_outcome)k;
-		o->ms = json_number_value(json_object_get(c, "ms"));
-		o->http_status = (long)json_integer_value(json_object_get(c, "http_status"));
-		o->error_type = str(a, c, "error_type");
-		o->error = str(a, c, "error");
-		o->series = (long)json_integer_value(json_object_get(c, "series"));
-	}
-	res->warnings = arena_alloc(a, sizeof(*res->warnings) * (json_array_size(warn) + 1));
-	json_array_foreach (warn, i, v)
-		if (json_is_string(v))
-			res->warnings[res->nwarnings++] = arena_strdup(a, json_string_value(v));
-	res->cached = true;
-	return ERR_OK;
 }

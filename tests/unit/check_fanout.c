@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "arena.h"
+#include "buf.h"
 #include "fanout.h"
 #include "json.h"
+#include "jw.h"
 #include "promql.h"
 #include "promreply.h"
 
@@ -368,80 +370,112 @@ END_TEST
 
 /* ---- the request and the cache key ---- */
 
-/* key_of reads q (now, TTL 15 s) and returns its cache key for ids and role. */
+/* key_of reads q (now, TTL 15 s) and returns its cache key. */
 static const char *
-key_of(struct arena *a, const struct fanout_req *q, double now, const char *const *ids, int n, enum role role)
+key_of(struct arena *a, const struct fanout_req *q, double now)
 {
 	struct fanout_params p;
 	const char *why;
 
 	ck_assert_msg(fanout_params_read(a, q, now, 15, 5, &p, &why) == ERR_OK, "%s", why);
-	return fanout_cache_key(a, &p, ids, n, role);
+	return fanout_cache_key(a, &p, q);
 }
 
 START_TEST(test_cache_key)
 {
 	struct arena *a = arena_new();
-	const char *ids[] = { "b-id", "a-id", "c-id" }, *permuted[] = { "c-id", "b-id", "a-id" };
-	struct fanout_req q = { .kind = FANOUT_QUERY, .query = "sum(up)" }, r;
-	const char *k = key_of(a, &q, 1000, ids, 3, ROLE_VIEWER);
+	const char *names[] = { "b", "a,c", NULL }, *permuted[] = { "c,b", "a", "b", NULL },
+		   *two[] = { "a,b", NULL };
+	struct fanout_req q = { .kind = FANOUT_QUERY,
+		.query = "sum(up)",
+		.clusters = names,
+		.format = "api",
+		.register_version = "clusters=7" },
+			  r;
+	const char *k = key_of(a, &q, 1000);
 
-	ck_assert_str_eq(k, key_of(a, &q, 1000, ids, 3, ROLE_VIEWER));
+	ck_assert_str_eq(k, key_of(a, &q, 1000));
 	ck_assert_ptr_nonnull(strstr(k, "aiops:metrics:"));
-	/* The clusters asked count as a set; which they are and the caller's role matter. */
-	ck_assert_str_eq(k, key_of(a, &q, 1000, permuted, 3, ROLE_VIEWER));
-	ck_assert_str_ne(k, key_of(a, &q, 1000, ids, 2, ROLE_VIEWER));
-	ck_assert_str_ne(k, key_of(a, &q, 1000, ids, 3, ROLE_ADMIN));
+	/* The clusters named count as a set; which they are, the caller's role, the register's
+	 * version and the format written matter. */
+	r = q;
+	r.clusters = permuted;
+	ck_assert_str_eq(k, key_of(a, &r, 1000));
+	r.clusters = two;
+	ck_assert_str_ne(k, key_of(a, &r, 1000));
+	r.clusters = NULL;
+	ck_assert_str_ne(k, key_of(a, &r, 1000));
+	r.selector = "env=prod";
+	ck_assert_str_ne(key_of(a, &r, 1000), k);
+	ck_assert_str_ne(key_of(a, &r, 1000),
+	    key_of(a,
+		&(struct fanout_req){ .kind = FANOUT_QUERY,
+		    .query = "sum(up)",
+		    .format = "api",
+		    .register_version = "clusters=7" },
+		1000));
+	r = q;
+	r.role = ROLE_ADMIN;
+	ck_assert_str_ne(k, key_of(a, &r, 1000));
+	r = q;
+	r.register_version = "clusters=8";
+	ck_assert_str_ne(k, key_of(a, &r, 1000));
+	r = q;
+	r.format = "prom";
+	ck_assert_str_ne(k, key_of(a, &r, 1000));
 	/* Without a time, now rounded down to the TTL: 990 to 1004 are one answer, 1005 the next. */
-	ck_assert_str_eq(key_of(a, &q, 990, ids, 3, ROLE_VIEWER), key_of(a, &q, 1004.9, ids, 3, ROLE_VIEWER));
-	ck_assert_str_ne(
-	    key_of(a, &q, 1004.9, ids, 3, ROLE_VIEWER), key_of(a, &q, 1005, ids, 3, ROLE_VIEWER));
+	ck_assert_str_eq(key_of(a, &q, 990), key_of(a, &q, 1004.9));
+	ck_assert_str_ne(key_of(a, &q, 1004.9), key_of(a, &q, 1005));
 	/* A time given is the time asked. */
 	r = q;
 	r.time = "1000";
-	ck_assert_str_eq(key_of(a, &r, 5, ids, 3, ROLE_VIEWER), key_of(a, &r, 99999, ids, 3, ROLE_VIEWER));
-	ck_assert_str_ne(key_of(a, &r, 5, ids, 3, ROLE_VIEWER), k);
+	ck_assert_str_eq(key_of(a, &r, 5), key_of(a, &r, 99999));
+	ck_assert_str_ne(key_of(a, &r, 5), k);
 	r.query = "sum(up) ";
-	ck_assert_str_ne(key_of(a, &r, 5, ids, 3, ROLE_VIEWER), key_of(a, &q, 1000, ids, 3, ROLE_VIEWER));
+	ck_assert_str_ne(key_of(a, &r, 5), key_of(a, &q, 1000));
 	/* A range: start and end rounded down to the step. */
 	{
 		struct fanout_req g = { .kind = FANOUT_QUERY_RANGE,
 			.query = "up",
 			.start = "100",
 			.end = "200",
-			.step = "10" },
+			.step = "10",
+			.format = "api",
+			.register_version = "clusters=7" },
 				  h = g;
-		const char *kg = key_of(a, &g, 0, ids, 3, ROLE_VIEWER);
+		const char *kg = key_of(a, &g, 0);
 
 		h.start = "109.5";
 		h.end = "205";
-		ck_assert_str_eq(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_eq(kg, key_of(a, &h, 0));
 		h.start = "110";
-		ck_assert_str_ne(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_ne(kg, key_of(a, &h, 0));
 		h = g;
 		h.step = "20";
-		ck_assert_str_ne(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_ne(kg, key_of(a, &h, 0));
 		h = g;
 		h.kind = FANOUT_QUERY;
 		h.time = "100";
-		ck_assert_str_ne(kg, key_of(a, &h, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_ne(kg, key_of(a, &h, 0));
 	}
 	/* Lists: the label and the matchers count. */
 	{
 		const char *m1[] = { "up", NULL }, *m2[] = { "up{job=\"a\"}", NULL };
-		struct fanout_req l = { .kind = FANOUT_LABEL_VALUES, .label = "job", .match = m1 }, o = l;
+		struct fanout_req l = { .kind = FANOUT_LABEL_VALUES,
+			.label = "job",
+			.match = m1,
+			.format = "api",
+			.register_version = "clusters=7" },
+				  o = l;
 
 		o.label = "instance";
-		ck_assert_str_ne(
-		    key_of(a, &l, 0, ids, 3, ROLE_VIEWER), key_of(a, &o, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_ne(key_of(a, &l, 0), key_of(a, &o, 0));
 		o = l;
 		o.match = m2;
-		ck_assert_str_ne(
-		    key_of(a, &l, 0, ids, 3, ROLE_VIEWER), key_of(a, &o, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_ne(key_of(a, &l, 0), key_of(a, &o, 0));
 		o = l;
 		o.kind = FANOUT_LABELS;
-		ck_assert_str_ne(
-		    key_of(a, &l, 0, ids, 3, ROLE_VIEWER), key_of(a, &o, 0, ids, 3, ROLE_VIEWER));
+		ck_assert_str_ne(key_of(a, &l, 0), key_of(a, &o, 0));
 	}
 	arena_free(a);
 }
@@ -513,15 +547,28 @@ START_TEST(test_params)
 }
 END_TEST
 
-/* What the cache keeps reads back as the same result, marked cached. */
-START_TEST(test_result_roundtrip)
+/* written returns res as write writes it for kind. */
+static json_t *
+written(struct arena *a, fanout_writer write, enum fanout_kind kind, const struct fanout_result *res)
+{
+	struct buf *b = buf_new(a);
+	struct jw w;
+
+	jw_init(&w, b);
+	write(&w, a, kind, res);
+	return parse(a, buf_cstr(b));
+}
+
+/* The two writers: our API's shape with every cluster's outcome and whether it was cached, and
+ * Prometheus's, where a cluster that did not answer is a warning. */
+START_TEST(test_writers)
 {
 	struct arena *a = arena_new();
-	struct fanout_cluster cs[2] = {
+	struct fanout_cluster cs[3] = {
 		{ .id = "id-1",
 		    .name = "east",
 		    .outcome = FANOUT_OK,
-		    .ms = 12.5,
+		    .ms = 12.54,
 		    .http_status = 200,
 		    .series = 3 },
 		{ .id = "id-2",
@@ -531,6 +578,7 @@ START_TEST(test_result_roundtrip)
 		    .http_status = 422,
 		    .error_type = "execution",
 		    .error = "query timed out" },
+		{ .id = "id-3", .name = "lab", .outcome = FANOUT_SKIPPED, .error = "no Prometheus URL" },
 	};
 	const char *warnings[] = { "east: results truncated" };
 	struct fanout_result r = { .data = parse(a,
@@ -539,33 +587,51 @@ START_TEST(test_result_roundtrip)
 		.fleet = true,
 		.aggregation = "sum",
 		.clusters = cs,
-		.nclusters = 2,
-		.asked = 2,
+		.nclusters = 3,
+		.asked = 3,
 		.answered = 1,
 		.warnings = warnings,
-		.nwarnings = 1 },
-			     back;
-	const char *text = fanout_result_text(a, &r);
+		.nwarnings = 1 };
+	json_t *j = written(a, fanout_write_json, FANOUT_QUERY, &r), *c, *w;
 
-	ck_assert_ptr_nonnull(text);
-	ck_assert_ptr_nonnull(strstr(text, "1700000000.123,"));
-	ck_assert_int_eq(fanout_result_load(a, text, &back), ERR_OK);
-	ck_assert(back.cached && back.fleet);
-	ck_assert_str_eq(back.aggregation, "sum");
-	ck_assert(json_equal(back.data, r.data));
-	ck_assert_int_eq(back.nclusters, 2);
-	ck_assert_int_eq(back.asked, 2);
-	ck_assert_int_eq(back.answered, 1);
-	ck_assert_str_eq(back.clusters[1].name, "west");
-	ck_assert_int_eq(back.clusters[1].outcome, FANOUT_PROMETHEUS_ERROR);
-	ck_assert_int_eq(back.clusters[1].http_status, 422);
-	ck_assert_str_eq(back.clusters[1].error, "query timed out");
-	ck_assert(back.clusters[0].ms == 12.5);
-	ck_assert_int_eq(back.clusters[0].series, 3);
-	ck_assert_int_eq(back.nwarnings, 1);
-	ck_assert_str_eq(back.warnings[0], "east: results truncated");
-	ck_assert_int_eq(fanout_result_load(a, "{\"v\":2}", &back), ERR_INPUT);
-	ck_assert_int_eq(fanout_result_load(a, "garbage", &back), ERR_INPUT);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "success");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "mode")), "fleet");
+	ck_assert_str_eq(json_string_value(json_object_get(j, "aggregation")), "sum");
+	ck_assert(json_equal(json_object_get(j, "data"), r.data));
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "asked")), 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(j, "answered")), 1);
+	ck_assert(json_is_false(json_object_get(j, "cached")));
+	c = json_object_get(j, "clusters");
+	ck_assert_int_eq(json_array_size(c), 3);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(c, 0), "outcome")), "ok");
+	ck_assert(json_real_value(json_object_get(json_array_get(c, 0), "ms")) == 12.5);
+	ck_assert(json_is_null(json_object_get(json_array_get(c, 0), "error")));
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(c, 0), "series")), 3);
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(c, 1), "outcome")), "prometheus_error");
+	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(c, 1), "http_status")), 422);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(c, 1), "error_type")), "execution");
+	ck_assert(json_is_null(json_object_get(json_array_get(c, 2), "http_status")));
+	ck_assert_str_eq(
+	    json_string_value(json_array_get(json_object_get(j, "warnings"), 0)), "east: results truncated");
+	r.cached = true;
+	ck_assert(json_is_true(json_object_get(written(a, fanout_write_json, FANOUT_QUERY, &r), "cached")));
+	/* Lists have no mode. */
+	ck_assert_ptr_null(json_object_get(written(a, fanout_write_json, FANOUT_LABELS, &r), "mode"));
+
+	j = written(a, fanout_write_prom, FANOUT_QUERY, &r);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), "success");
+	ck_assert(json_equal(json_object_get(j, "data"), r.data));
+	ck_assert_ptr_null(json_object_get(j, "cached"));
+	w = json_object_get(j, "warnings");
+	ck_assert_int_eq(json_array_size(w), 3);
+	ck_assert_str_eq(json_string_value(json_array_get(w, 0)), "east: results truncated");
+	ck_assert_str_eq(json_string_value(json_array_get(w, 1)), "west: execution: query timed out");
+	ck_assert_str_eq(json_string_value(json_array_get(w, 2)), "lab: skipped: no Prometheus URL");
+	/* Every cluster answered and Prometheus warned of nothing: no warnings member. */
+	r.nclusters = 1;
+	r.nwarnings = 0;
+	ck_assert_ptr_null(json_object_get(written(a, fanout_write_prom, FANOUT_QUERY, &r), "warnings"));
 	arena_free(a);
 }
 END_TEST
@@ -581,7 +647,7 @@ fanout_suite(void)
 	tcase_add_loop_test(core, test_combine_matrix, 0, ncases);
 	tcase_add_test(core, test_avg_is_not_avg_of_avgs);
 	tcase_add_test(core, test_cache_key);
-	tcase_add_test(core, test_result_roundtrip);
+	tcase_add_test(core, test_writers);
 	tcase_add_test(errors, test_params);
 	suite_add_tcase(s, core);
 	suite_add_tcase(s, errors);
