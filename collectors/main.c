@@ -17,6 +17,7 @@
 #include "collect.h"
 #include "collector.h"
 #include "db.h"
+#include "http.h"
 #include "log.h"
 #include "rds.h"
 #include "secret.h"
@@ -198,6 +199,7 @@ main(int argc, char **argv)
 	rds_close(co.rds);
 	db_close(co.db); /* ends the session, and with it the advisory lock */
 	arena_free(co.a);
+	http_shutdown();
 	curl_global_cleanup();
 	return rc;
 }

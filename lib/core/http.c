@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -380,14 +381,42 @@ http_run(struct http_req **reqs, int n, int concurrency)
 	http_run_until(reqs, n, concurrency, 0);
 }
 
+/* The multi handle of this process, kept from one run to the next so that its connections are
+ * reused: a Prometheus or API server asked again within seconds answers without a new TCP and TLS
+ * handshake. A process forked after it was made starts its own (the parent's sockets are not its). */
+static CURLM *multi;
+static pid_t multi_pid;
+
+/* MULTI_CONNECTIONS is how many idle connections the handle keeps: one per cluster of a large
+ * fleet's Prometheus, at least. */
+#define MULTI_CONNECTIONS 256L
+
+static CURLM *
+process_multi(void)
+{
+	if (multi != NULL && multi_pid == getpid())
+		return multi;
+	if ((multi = curl_multi_init()) == NULL)
+		die_oom();
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, MULTI_CONNECTIONS);
+	multi_pid = getpid();
+	return multi;
+}
+
+void
+http_shutdown(void)
+{
+	if (multi != NULL && multi_pid == getpid())
+		curl_multi_cleanup(multi);
+	multi = NULL;
+}
+
 void
 http_run_until(struct http_req **reqs, int n, int concurrency, double deadline)
 {
-	CURLM *m = curl_multi_init();
+	CURLM *m = process_multi();
 	int next = 0, running = 0, active = 0;
 
-	if (m == NULL)
-		die_oom();
 	if (concurrency < 1)
 		concurrency = 1;
 	for (;;) {
@@ -436,7 +465,6 @@ http_run_until(struct http_req **reqs, int n, int concurrency, double deadline)
 		if (active > 0 && running > 0)
 			curl_multi_poll(m, NULL, 0, wait_ms, NULL);
 	}
-	curl_multi_cleanup(m);
 }
 
 void

@@ -85,6 +85,10 @@ void http_run(struct http_req **reqs, int n, int concurrency);
  * not started by then is not made; those fail with HTTP_FAIL_TIMEOUT. Returns by the deadline. */
 void http_run_until(struct http_req **reqs, int n, int concurrency, double deadline);
 
+/* http_shutdown closes the connections the runs of this process kept open for reuse; call it
+ * before curl_global_cleanup. A later run opens new ones. */
+void http_shutdown(void);
+
 /* http_now returns a monotonic clock in seconds, for http_run_until's deadline. */
 double http_now(void);
 
