@@ -544,6 +544,29 @@ merge_query(struct arena *a, struct target *ts, int n, const struct promql_split
 	return json_own(a, json_pack("{s:s, s:O}", "resultType", type, "result", result));
 }
 
+/* same_scalar returns the scalar or string every cluster that answered q answered, when they all
+ * answered the same one (1+1, time(): an expression of no series), as Prometheus's [time, "value"];
+ * NULL otherwise, and then each cluster's answer is a series of its own
+ * (scalar(sum(x)) differs from cluster to cluster). */
+static json_t *
+same_scalar(const struct target *ts, int n, enum promreply_type *type)
+{
+	json_t *one = NULL;
+
+	for (int i = 0; i < n; i++) {
+		const struct promreply *r = &ts[i].reply[0];
+
+		if (ts[i].out->outcome != FANOUT_OK)
+			continue;
+		if ((r->type != PROMREPLY_SCALAR && r->type != PROMREPLY_STRING) ||
+		    (one != NULL && (r->type != *type || !json_equal(r->result, one))))
+			return NULL;
+		one = r->result;
+		*type = r->type;
+	}
+	return one;
+}
+
 /* merge_lists builds the data of labels, label values or series from the clusters that answered. */
 static json_t *
 merge_lists(struct arena *a, struct target *ts, int n, const struct fanout_params *p)
@@ -719,8 +742,19 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 		add_warnings(a, &ts[i], s.nqueries, out, cap);
 	}
 	if (x == PROMREPLY_EXPECT_QUERY) {
+		enum promreply_type type;
+		json_t *one;
+
 		settle_types(a, ts, n, s.nqueries, &s, q->kind);
-		out->data = merge_query(a, ts, n, &s, q->kind);
+		if (s.agg == PROMQL_NONE && (one = same_scalar(ts, n, &type)) != NULL) {
+			/* The fleet's answer is that value, once, as Prometheus gives it. */
+			out->fleet = true;
+			out->data = json_own(a,
+			    json_pack("{s:s, s:O}", "resultType", promreply_type_name(type), "result", one));
+			for (int i = 0; i < n; i++)
+				out->clusters[i].series = out->clusters[i].outcome == FANOUT_OK;
+		} else
+			out->data = merge_query(a, ts, n, &s, q->kind);
 	} else
 		out->data = merge_lists(a, ts, n, &p);
 	for (int i = 0; i < n; i++)

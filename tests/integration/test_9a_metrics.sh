@@ -280,6 +280,14 @@ per_cluster 'quantile(0.5, demo_temp_celsius)' 'quantile by (cluster) (0.5, demo
 per_cluster 'sum(demo_temp_celsius) / count(demo_temp_celsius)' \
 	'sum by (cluster) (demo_temp_celsius) / count by (cluster) (demo_temp_celsius)'
 per_cluster 'scalar(sum(demo_mem_bytes))' 'sum by (cluster) (demo_mem_bytes)'
+# An expression of no series answers the same everywhere: once, as Prometheus does.
+for e in '1 + 1' 'time()' '"build"'; do
+	ours query "query=$e" "time=$T" "cluster=$OURS"
+	ref query "query=$e" "time=$T"
+	same=$(jq --slurpfile r "$D/ref.json" '.mode == "fleet" and .answered == 3 and .data == $r[0].data and
+		(.data.resultType == "scalar" or .data.resultType == "string")' "$D/ours.json" 2>&1)
+	check "$e: one answer for the fleet, the reference's $(jq -c .data "$D/ref.json")" test "$same" = true
+done
 # Matchers on the cluster label, which no cluster's Prometheus knows (Grafana's $cluster variables).
 per_cluster 'demo_temp_celsius{cluster!="prom-b"}' 'demo_temp_celsius{cluster!="prom-b"}'
 per_cluster 'demo_tagged{exported_cluster="inner", cluster=~"prom-[ab]"}' 'demo_tagged{exported_cluster="inner", cluster=~"prom-[ab]"}'
