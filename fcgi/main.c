@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -112,6 +113,23 @@ print_routes(FILE *f)
 		    t[i].flags & RF_LOGIN_CSRF ? ",login-csrf" : "");
 }
 
+/* lower_priority gives the slow pool slow.nice (its workers inherit it): a fan-out's merging and
+ * parsing then yield the cores to the page workers when both want them. Raising a nice value needs
+ * no privilege; a failure is logged and the pool runs as it is. */
+static void
+lower_priority(void)
+{
+	long n = cfg_int("slow.nice");
+
+	if (n < 0 || n > 19) {
+		log_warn(NULL, "slow.nice is %ld; it takes 0 to 19: left as it is", n);
+		return;
+	}
+	if (setpriority(PRIO_PROCESS, 0, (int)n) != 0)
+		log_warn(
+		    NULL, "slow.nice: cannot set the slow pool's nice value to %ld: %s", n, strerror(errno));
+}
+
 /* load_config reads the configuration and checks that the templates parse. */
 static int
 load_config(void)
@@ -137,6 +155,8 @@ load_config(void)
 	}
 	lvl = log_level_parse(cfg_str("log.level"));
 	log_init("aiops-fcgi", lvl < 0 ? LOG_INFO : (enum log_level)lvl);
+	if (slow_pool)
+		lower_priority();
 	if (tpl_open(cfg_str("server.templates"), &t, &twhy) != ERR_OK) {
 		log_error(NULL, "templates: %s", twhy);
 		free(twhy);

@@ -30,6 +30,10 @@ static const struct cfg_key cfg_keys[] = {
 	    "worker processes of the slow pool: how many fan-out queries run at once (more wait in "
 	    "its socket's backlog)",
 	    1 },
+	{ "slow.nice", "AIOPS_SLOW_NICE", "10",
+	    "nice value of the slow pool (0-19): the fan-out's merging and parsing yield the CPU to the "
+	    "page workers",
+	    1 },
 	{ "server.templates", "AIOPS_TEMPLATES", PKGDATADIR "/templates", "folder of ClearSilver templates",
 	    0 },
 	{ "server.openapi", "AIOPS_OPENAPI", PKGDATADIR "/static/openapi.json",
