@@ -11,7 +11,15 @@ sock=$STACK_DIR/aiops.sock
 
 section "SIGTERM with requests in flight"
 assert_eq "$(printf '%s\n' "$old_workers" | grep -c .)" "$(configured_workers)" "the master runs its workers"
-# Uncached pages of every cluster (each query differs), so that requests queue behind busy workers.
+# Uncached pages of every cluster (each query differs), so that requests queue behind busy workers,
+# and the register locked for 2 s, so that the workers are still serving the first ones and the
+# rest still queued when SIGTERM arrives, however fast a page is (well inside the statement timeout).
+sql "BEGIN; LOCK TABLE clusters IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(2); COMMIT;" >/dev/null &
+lock_pid=$!
+locked() {
+	[ "$(sql "SELECT count(*) FROM pg_locks WHERE relation = 'clusters'::regclass AND mode = 'AccessExclusiveLock' AND granted")" = 1 ]
+}
+check "the register is locked for 2 s" wait_for 5 locked
 off=$(log_offset)
 for i in $(seq 1 $N); do echo "/clusters?limit=500&drain=$i"; done | burst $N "$SCRATCH/term.status" &
 burst_pid=$!
@@ -35,6 +43,7 @@ else
 		"queued $queued, serving $serving, answered $(requests_logged "$off" /clusters) of $N"
 fi
 wait "$burst_pid"
+wait "$lock_pid"
 assert_eq "$(wc -l <"$SCRATCH/term.status")" $N "all $N requests got an answer"
 assert_eq "$(statuses "$SCRATCH/term.status")" "${N}x200" "all $N requests completed with 200"
 
