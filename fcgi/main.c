@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -231,6 +232,36 @@ mono_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* listen_waiter returns an epoll instance of this worker's own watching the listening socket with
+ * EPOLLEXCLUSIVE, or -1 (then wait_listen polls). With poll, every idle worker wakes for each
+ * connection and all but one go back to sleep empty-handed: with the slow pool's tens of workers
+ * that herd, not the request, was most of the CPU a cached answer cost. Exclusive, the kernel wakes
+ * one idle worker, the first registered, so the same few stay warm. */
+static int
+listen_waiter(int listen_fd)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = listen_fd };
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+
+	if (ep >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, listen_fd, &ev) == 0)
+		return ep;
+	log_warn(NULL, "epoll on the listening socket: %s; waiting with poll", strerror(errno));
+	if (ep >= 0)
+		close(ep);
+	return -1;
+}
+
+/* wait_listen waits until the listening socket has a connection (timeout_ms -1: for ever); the
+ * count of ready descriptors, 0 at the timeout, -1 with errno (EINTR: a signal). */
+static int
+wait_listen(int ep, int listen_fd, int timeout_ms)
+{
+	struct epoll_event ev;
+	struct pollfd pfd = { listen_fd, POLLIN, 0 };
+
+	return ep >= 0 ? epoll_wait(ep, &ev, 1, timeout_ms) : poll(&pfd, 1, timeout_ms);
+}
+
 /* worker_serve accepts and answers requests until SIGTERM and an empty backlog. */
 static void
 worker_serve(int listen_fd)
@@ -240,6 +271,7 @@ worker_serve(int listen_fd)
 	struct buf out = { 0 }; /* response bytes; its capacity is kept from request to request */
 	FCGX_Request fr;
 	char *why;
+	int ep;
 
 	signal(SIGHUP, SIG_IGN);
 	signal(SIGCHLD, SIG_DFL);
@@ -267,13 +299,13 @@ worker_serve(int listen_fd)
 
 	FCGX_Init();
 	FCGX_InitRequest(&fr, listen_fd, 0);
+	ep = listen_waiter(listen_fd);
 	for (;;) {
-		struct pollfd pfd = { listen_fd, POLLIN, 0 };
 		struct req r;
 		double t;
 		int rc;
 
-		rc = poll(&pfd, 1, got_term ? 0 : -1);
+		rc = wait_listen(ep, listen_fd, got_term ? 0 : -1);
 		if (rc < 0 && errno == EINTR)
 			continue;
 		if (rc == 0 && got_term)
@@ -310,6 +342,8 @@ worker_serve(int listen_fd)
 		arena_reset(a);
 	}
 	FCGX_Free(&fr, 1);
+	if (ep >= 0)
+		close(ep);
 	buf_free(&out);
 	cache_free(w.cache);
 	cache_free(w.shells);
