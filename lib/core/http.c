@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -383,32 +386,120 @@ http_run(struct http_req **reqs, int n, int concurrency)
 
 /* The multi handle of this process, kept from one run to the next so that its connections are
  * reused: a Prometheus or API server asked again within seconds answers without a new TCP and TLS
- * handshake. A process forked after it was made starts its own (the parent's sockets are not its). */
-static CURLM *multi;
-static pid_t multi_pid;
+ * handshake. It is driven by its sockets (curl_multi_socket_action) through an epoll instance of
+ * its own, so that each reply costs the work of its own transfer: with curl_multi_poll every
+ * wake-up polled every socket and walked every transfer, and a fan-out to n clusters cost n*n.
+ * A process forked after it was made starts its own (the parent's sockets are not its). */
+static struct {
+	CURLM *m;
+	int ep; /* epoll: the sockets libcurl asked to watch */
+	double timer_at; /* when libcurl wants to be called for its timeouts (http_now); < 0: never */
+	pid_t pid;
+} proc = { NULL, -1, -1, 0 };
 
 /* MULTI_CONNECTIONS is how many idle connections the handle keeps: one per cluster of a large
  * fleet's Prometheus, at least. */
 #define MULTI_CONNECTIONS 256L
+#define EVENTS_MAX 64
+
+/* on_socket is CURLMOPT_SOCKETFUNCTION: watch s for what libcurl waits on, or no longer. */
+static int
+on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct epoll_event ev = { 0 };
+
+	(void)e;
+	(void)userp;
+	(void)socketp;
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(proc.ep, EPOLL_CTL_DEL, s, NULL);
+		return 0;
+	}
+	ev.events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+	ev.data.fd = s;
+	if (epoll_ctl(proc.ep, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT &&
+	    epoll_ctl(proc.ep, EPOLL_CTL_ADD, s, &ev) != 0)
+		log_warn(NULL, "http: cannot watch a socket: %s", strerror(errno));
+	return 0;
+}
+
+/* on_timer is CURLMOPT_TIMERFUNCTION: when libcurl wants its timeouts handled (-1: not). */
+static int
+on_timer(CURLM *m, long timeout_ms, void *userp)
+{
+	(void)m;
+	(void)userp;
+	proc.timer_at = timeout_ms < 0 ? -1 : http_now() + (double)timeout_ms / 1000;
+	return 0;
+}
 
 static CURLM *
 process_multi(void)
 {
-	if (multi != NULL && multi_pid == getpid())
-		return multi;
-	if ((multi = curl_multi_init()) == NULL)
+	if (proc.m != NULL && proc.pid == getpid())
+		return proc.m;
+	proc.m = NULL; /* a parent's: left alone */
+	if ((proc.ep = epoll_create1(EPOLL_CLOEXEC)) < 0) {
+		log_error(NULL, "http: epoll_create1: %s", strerror(errno));
 		die_oom();
-	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, MULTI_CONNECTIONS);
-	multi_pid = getpid();
-	return multi;
+	}
+	if ((proc.m = curl_multi_init()) == NULL)
+		die_oom();
+	curl_multi_setopt(proc.m, CURLMOPT_MAXCONNECTS, MULTI_CONNECTIONS);
+	curl_multi_setopt(proc.m, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(proc.m, CURLMOPT_TIMERFUNCTION, on_timer);
+	proc.timer_at = -1;
+	proc.pid = getpid();
+	return proc.m;
 }
 
 void
 http_shutdown(void)
 {
-	if (multi != NULL && multi_pid == getpid())
-		curl_multi_cleanup(multi);
-	multi = NULL;
+	if (proc.m != NULL && proc.pid == getpid()) {
+		curl_multi_cleanup(proc.m);
+		close(proc.ep);
+	}
+	proc.m = NULL;
+	proc.ep = -1;
+}
+
+/* collect finishes the transfers libcurl has done with; returns how many. */
+static int
+collect(CURLM *m)
+{
+	CURLMsg *msg;
+	int left, n = 0;
+
+	while ((msg = curl_multi_info_read(m, &left)) != NULL) {
+		struct http_req *h = NULL;
+
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&h);
+		curl_multi_remove_handle(m, msg->easy_handle);
+		finish(h, msg->data.result);
+		n++;
+		if (h->done != NULL)
+			h->done(h, h->done_arg);
+	}
+	return n;
+}
+
+/* stop_all stops the n transfers of reqs still running at the deadline, and fails those not
+ * started, as timeouts. */
+static void
+stop_all(CURLM *m, struct http_req **reqs, int n, int next)
+{
+	for (int i = 0; i < next; i++)
+		if (reqs[i]->easy != NULL) {
+			curl_multi_remove_handle(m, reqs[i]->easy);
+			finish(reqs[i], CURLE_OPERATION_TIMEDOUT);
+			if (reqs[i]->done != NULL)
+				reqs[i]->done(reqs[i], reqs[i]->done_arg);
+		}
+	for (; next < n; next++)
+		give_up(reqs[next]);
 }
 
 void
@@ -420,26 +511,19 @@ http_run_until(struct http_req **reqs, int n, int concurrency, double deadline)
 	if (concurrency < 1)
 		concurrency = 1;
 	for (;;) {
-		CURLMsg *msg;
-		int left, wait_ms = 100;
-		long left_ms = 0;
+		struct epoll_event ev[EVENTS_MAX];
+		double now = http_now();
+		long left_ms = 0, wait_ms = 1000;
+		int ready;
 
 		if (deadline > 0) {
-			left_ms = (long)((deadline - http_now()) * 1000);
+			left_ms = (long)((deadline - now) * 1000);
 			if (left_ms <= 0) {
-				for (int i = 0; i < next; i++)
-					if (reqs[i]->easy != NULL) {
-						curl_multi_remove_handle(m, reqs[i]->easy);
-						finish(reqs[i], CURLE_OPERATION_TIMEDOUT);
-						if (reqs[i]->done != NULL)
-							reqs[i]->done(reqs[i], reqs[i]->done_arg);
-					}
-				for (; next < n; next++)
-					give_up(reqs[next]);
+				stop_all(m, reqs, n, next);
 				break;
 			}
 			if (left_ms < wait_ms)
-				wait_ms = (int)left_ms;
+				wait_ms = left_ms;
 		}
 		while (active < concurrency && next < n) {
 			prepare(reqs[next], left_ms);
@@ -449,21 +533,24 @@ http_run_until(struct http_req **reqs, int n, int concurrency, double deadline)
 		}
 		if (active == 0)
 			break;
-		curl_multi_perform(m, &running);
-		while ((msg = curl_multi_info_read(m, &left)) != NULL) {
-			struct http_req *h = NULL;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&h);
-			curl_multi_remove_handle(m, msg->easy_handle);
-			finish(h, msg->data.result);
-			active--;
-			if (h->done != NULL)
-				h->done(h, h->done_arg);
+		if (proc.timer_at >= 0 && proc.timer_at <= now) {
+			/* libcurl's timer is one-shot: it sets the next one as it needs. */
+			proc.timer_at = -1;
+			curl_multi_socket_action(m, CURL_SOCKET_TIMEOUT, 0, &running);
+			active -= collect(m);
+			continue;
 		}
-		if (active > 0 && running > 0)
-			curl_multi_poll(m, NULL, 0, wait_ms, NULL);
+		if (proc.timer_at >= 0 && (long)ceil((proc.timer_at - now) * 1000) < wait_ms)
+			wait_ms = (long)ceil((proc.timer_at - now) * 1000);
+		ready = epoll_wait(proc.ep, ev, EVENTS_MAX, (int)wait_ms);
+		for (int i = 0; i < ready; i++) {
+			int what = ((ev[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+			    ((ev[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+			    ((ev[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+
+			curl_multi_socket_action(m, ev[i].data.fd, what, &running);
+		}
+		active -= collect(m);
 	}
 }
 
