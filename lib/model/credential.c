@@ -30,6 +30,9 @@ static const struct db_stmt st_which = { "credential_which",
 	"SELECT kind FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
 static const struct db_stmt st_get = { "credential_get",
 	"SELECT kind, sealed FROM cluster_credentials WHERE cluster_id = $1::uuid", 1 };
+static const struct db_stmt st_get_many = { "credential_get_many",
+	"SELECT cluster_id::text, kind, sealed FROM cluster_credentials WHERE cluster_id = ANY($1::uuid[])",
+	1 };
 static const struct db_stmt st_all = { "credential_all",
 	"SELECT cluster_id::text, kind, sealed FROM cluster_credentials FOR UPDATE", 0 };
 static const struct db_stmt st_reseal = { "credential_reseal",
@@ -171,6 +174,24 @@ credential_which(struct db *db, struct arena *a, const char *cluster_id, bool se
 	return ERR_OK;
 }
 
+/* open_row opens one stored credential (its kind's name and sealed value) into values and
+ * unopened; a kind we do not know is skipped. */
+static void
+open_row(struct arena *a, const struct secret_key *key, const char *kind, const char *sealed,
+    char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX])
+{
+	enum credential_kind k = kind_of(kind);
+	size_t n;
+
+	if (k == CREDENTIAL__MAX)
+		return;
+	if (key == NULL || secret_open(key, a, sealed, &values[k], &n) != ERR_OK) {
+		values[k] = NULL;
+		unopened[k] = true;
+	} else
+		hold_plain(a, values[k], n);
+}
+
 enum err
 credential_open_all(struct db *db, struct arena *a, const struct secret_key *key, const char *cluster_id,
     char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX])
@@ -185,17 +206,54 @@ credential_open_all(struct db *db, struct arena *a, const struct secret_key *key
 		return ERR_NOTFOUND;
 	if ((e = db_exec(db, &st_get, p, a, &r)) != ERR_OK)
 		return e;
-	for (int i = 0; i < dbres_rows(r); i++) {
-		enum credential_kind k = kind_of(dbres_get(r, i, 0));
-		size_t n;
+	for (int i = 0; i < dbres_rows(r); i++)
+		open_row(a, key, dbres_get(r, i, 0), dbres_get(r, i, 1), values, unopened);
+	return ERR_OK;
+}
 
-		if (k == CREDENTIAL__MAX)
-			continue;
-		if (key == NULL || secret_open(key, a, dbres_get(r, i, 1), &values[k], &n) != ERR_OK) {
-			values[k] = NULL;
-			unopened[k] = true;
-		} else
-			hold_plain(a, values[k], n);
+/* An id and where it stands in the caller's list. */
+struct id_at {
+	const char *id;
+	int i;
+};
+
+static int
+by_id(const void *x, const void *y)
+{
+	return strcmp(((const struct id_at *)x)->id, ((const struct id_at *)y)->id);
+}
+
+enum err
+credential_open_many(struct db *db, struct arena *a, const struct secret_key *key, const char *const *ids,
+    int n, char *(*values)[CREDENTIAL__MAX], bool (*unopened)[CREDENTIAL__MAX])
+{
+	struct id_at *idx = arena_alloc(a, sizeof(*idx) * (size_t)(n + 1));
+	const char **list = arena_alloc(a, sizeof(*list) * (size_t)(n + 1)), *p[1];
+	struct dbres *r;
+	enum err e;
+
+	for (int i = 0; i < n; i++) {
+		memset(values[i], 0, sizeof(values[i]));
+		memset(unopened[i], 0, sizeof(unopened[i]));
+		if (!text_uuid_ok(ids[i]))
+			return ERR_NOTFOUND;
+		idx[i] = (struct id_at){ ids[i], i };
+		list[i] = ids[i];
+	}
+	list[n] = NULL;
+	if (n == 0)
+		return ERR_OK;
+	qsort(idx, (size_t)n, sizeof(*idx), by_id);
+	p[0] = db_text_array(a, list);
+	if ((e = db_exec(db, &st_get_many, p, a, &r)) != ERR_OK)
+		return e;
+	for (int row = 0; row < dbres_rows(r); row++) {
+		struct id_at want = { dbres_get(r, row, 0), 0 };
+		const struct id_at *at = bsearch(&want, idx, (size_t)n, sizeof(*idx), by_id);
+
+		if (at != NULL)
+			open_row(a, key, dbres_get(r, row, 1), dbres_get(r, row, 2), values[at->i],
+			    unopened[at->i]);
 	}
 	return ERR_OK;
 }

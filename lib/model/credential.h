@@ -42,6 +42,12 @@ enum err credential_which(struct db *db, struct arena *a, const char *cluster_id
 enum err credential_open_all(struct db *db, struct arena *a, const struct secret_key *key,
     const char *cluster_id, char *values[CREDENTIAL__MAX], bool unopened[CREDENTIAL__MAX]);
 
+/* credential_open_many is credential_open_all for the n clusters ids at once, with one query:
+ * values[i] and unopened[i] are those of ids[i] (a repeated id gets its values once). ERR_NOTFOUND
+ * for a malformed id. */
+enum err credential_open_many(struct db *db, struct arena *a, const struct secret_key *key,
+    const char *const *ids, int n, char *(*values)[CREDENTIAL__MAX], bool (*unopened)[CREDENTIAL__MAX]);
+
 /* credential_alertmanager lends h the opened credentials a cluster's Alertmanager is asked with:
  * its token as the bearer, else basic auth, and the CA bundle. They stay secrets' (wipe them there). */
 void credential_alertmanager(struct http_req *h, char *const secrets[CREDENTIAL__MAX]);

@@ -432,19 +432,26 @@ call_done(struct http_req *h, void *arg)
 		credential_wipe(t->secrets);
 }
 
-/* open_secrets opens t's credentials (none without a key); a credential that does not open is
- * logged and left out. */
+/* open_secrets opens the credentials of the n targets to ask, with one query (none without a
+ * key); a credential that does not open is logged and left out. */
 static void
-open_secrets(struct db *db, struct arena *a, const struct secret_key *key, struct target *t)
+open_secrets(struct db *db, struct arena *a, const struct secret_key *key, struct target **ts, int n)
 {
-	bool unopened[CREDENTIAL__MAX];
+	char *(*values)[CREDENTIAL__MAX] = arena_zalloc(a, sizeof(*values) * (size_t)(n + 1));
+	bool(*unopened)[CREDENTIAL__MAX] = arena_zalloc(a, sizeof(*unopened) * (size_t)(n + 1));
+	const char **ids = arena_alloc(a, sizeof(*ids) * (size_t)(n + 1));
 
-	if (credential_open_all(db, a, key, t->c->id, t->secrets, unopened) != ERR_OK)
+	for (int i = 0; i < n; i++)
+		ids[i] = ts[i]->c->id;
+	if (credential_open_many(db, a, key, ids, n, values, unopened) != ERR_OK)
 		return;
-	for (int k = 0; k < CREDENTIAL__MAX; k++)
-		if (unopened[k])
-			log_warn(NULL, "cluster %s: its %s does not open with the key file", t->c->name,
-			    credential_kind_name((enum credential_kind)k));
+	for (int i = 0; i < n; i++) {
+		memcpy(ts[i]->secrets, values[i], sizeof(ts[i]->secrets));
+		for (int k = 0; k < CREDENTIAL__MAX; k++)
+			if (unopened[i][k])
+				log_warn(NULL, "cluster %s: its %s does not open with the key file",
+				    ts[i]->c->name, credential_kind_name((enum credential_kind)k));
+	}
 }
 
 /* classify sets t's outcome from its call i; returns whether the call's reply is usable. */
@@ -656,12 +663,12 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 	struct fanout_params p;
 	struct promql_split s = { 0 };
 	struct cluster *cs;
-	struct target *ts;
+	struct target *ts, **asking;
 	struct http_req **reqs;
 	struct buf *body;
 	const char *ckey = NULL;
 	enum promreply_expect x;
-	int n, nreq = 0, cap;
+	int n, nreq = 0, nasking = 0, cap;
 	enum err e;
 
 	memset(out, 0, sizeof(*out));
@@ -690,6 +697,7 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 	out->nclusters = out->asked = n;
 	ts = arena_zalloc(a, sizeof(*ts) * (size_t)(n + 1));
 	reqs = arena_alloc(a, sizeof(*reqs) * (size_t)(2 * n + 1));
+	asking = arena_alloc(a, sizeof(*asking) * (size_t)(n + 1));
 	for (int i = 0; i < n; i++) {
 		struct target *t = &ts[i];
 
@@ -712,9 +720,13 @@ fanout_run(struct db *db, struct rds *rds, const struct secret_key *key, struct 
 			}
 			t->req[k].url = url;
 		}
-		if (t->refused != NULL)
-			continue;
-		open_secrets(db, a, key, t);
+		if (t->refused == NULL)
+			asking[nasking++] = t;
+	}
+	open_secrets(db, a, key, asking, nasking);
+	for (int i = 0; i < nasking; i++) {
+		struct target *t = asking[i];
+
 		for (int k = 0; k < s.nqueries; k++) {
 			credential_prometheus(&t->req[k], t->secrets);
 			t->req[k].timeout_ms = (long)(p.timeout * 1000);

@@ -475,6 +475,35 @@ assert_json '.status == "success" and ([.warnings[] | split(": ")[0]] as $w | ["
 	"/prometheus: a warning for each cluster that did not answer"
 same_as_ref "and the data of those that did"
 
+# ---- Credentials ----
+
+section "each cluster's Prometheus asked with its own sealed credentials"
+curl -sS -X DELETE "http://127.0.0.1:$FAKE_PROM_PORT/_fake/requests" >/dev/null
+cred_ids=()
+for c in cred-bearer cred-basic cred-none; do
+	create_cluster "$(cluster_body "$c" production openshift \
+		"{labels: {suite: \"cred\"}, prometheus_url: \"http://127.0.0.1:$FAKE_PROM_PORT/c/$c/\"}")"
+	cred_ids+=("$CREATED_ID")
+	case $c in
+	cred-bearer) json PUT "/api/v1/clusters/$CREATED_ID/credentials" '{"prometheus_token": "tok-bearer-9a"}' ;;
+	cred-basic) json PUT "/api/v1/clusters/$CREATED_ID/credentials" '{"basic_auth": "ops:pw-basic-9a"}' ;;
+	esac
+done
+sleep 0.3 # the slow pool sees the register's new version within 250 ms
+ours query "query=up" "selector=suite=cred"
+assert_json '.asked == 3 and .answered == 3' "three clusters asked at once, all answer"
+get_fp() { curl -sS "http://127.0.0.1:$FAKE_PROM_PORT/_fake/requests" >"$D/fp.json"; }
+get_fp
+check "the one with a Prometheus token sent it as its bearer, and only it" \
+	jq -e '.["cred-bearer"].last_authorization == "Bearer tok-bearer-9a"' "$D/fp.json"
+check "the one with basic auth sent its own user and password" \
+	jq -e --arg b "Basic $(printf 'ops:pw-basic-9a' | base64 -w0)" '.["cred-basic"].last_authorization == $b' "$D/fp.json"
+check "the one without credentials sent none" jq -e '.["cred-none"].requests == 1 and .["cred-none"].last_authorization == null' "$D/fp.json"
+# They leave the register: what follows counts the fleet's series.
+for id in "${cred_ids[@]}"; do req DELETE "/api/v1/clusters/$id"; done
+assert_status 204 "the three are removed again"
+sleep 0.3
+
 # ---- A Prometheus stopped midway ----
 
 section "a cluster's Prometheus stopped midway"
