@@ -462,6 +462,9 @@ main(int argc, char **argv)
 	}
 	if (load_config() != 0)
 		return 1;
+	/* ps, top and perf tell the pools apart (a name is 15 bytes at most). */
+	if (slow_pool)
+		prctl(PR_SET_NAME, "aiops-fcgi-slow");
 	if (check) {
 		printf("configuration, %zu routes and templates are valid\n", nroutes);
 		return 0;
