@@ -160,12 +160,48 @@ take_body(char *data, size_t size, size_t nmemb, void *p)
 	return n;
 }
 
+/* Easy handles of this process's finished transfers, reset and kept for the next ones: a handle
+ * and its buffers are allocated once, not once per call (a fan-out makes one per cluster). */
+#define SPARE_MAX 64
+static struct {
+	CURL *e[SPARE_MAX];
+	int n;
+	pid_t pid;
+} spare;
+
+/* take_easy returns a handle with every option at its default. */
+static CURL *
+take_easy(void)
+{
+	CURL *e;
+
+	if (spare.pid != getpid()) { /* a parent's: left alone */
+		spare.n = 0;
+		spare.pid = getpid();
+	}
+	if (spare.n == 0)
+		return curl_easy_init();
+	e = spare.e[--spare.n];
+	curl_easy_reset(e);
+	return e;
+}
+
+/* give_easy keeps e for a later transfer, or frees it when enough are kept. */
+static void
+give_easy(CURL *e)
+{
+	if (spare.pid == getpid() && spare.n < SPARE_MAX)
+		spare.e[spare.n++] = e;
+	else
+		curl_easy_cleanup(e);
+}
+
 /* prepare makes h's transfer; left_ms, when positive, is the time left before the deadline, and
  * h's timeout is shortened to it. */
 static void
 prepare(struct http_req *h, long left_ms)
 {
-	CURL *e = curl_easy_init();
+	CURL *e = take_easy();
 	struct curl_slist *hdr = NULL;
 
 	if (e == NULL)
@@ -351,7 +387,7 @@ finish(struct http_req *h, CURLcode rc)
 		sodium_memzero(l->data, strlen(l->data));
 	curl_slist_free_all(h->headers);
 	h->headers = NULL;
-	curl_easy_cleanup(e);
+	give_easy(e);
 	h->easy = NULL;
 }
 
@@ -456,6 +492,10 @@ process_multi(void)
 void
 http_shutdown(void)
 {
+	if (spare.pid == getpid())
+		while (spare.n > 0)
+			curl_easy_cleanup(spare.e[--spare.n]);
+	spare.n = 0;
 	if (proc.m != NULL && proc.pid == getpid()) {
 		curl_multi_cleanup(proc.m);
 		close(proc.ep);
