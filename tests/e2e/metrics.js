@@ -136,7 +136,9 @@ module.exports = function register(t) {
 		assert.ok(await p.isVisible("#x-start"), "the custom range shows its times");
 		// Choosing Custom offers the last hour to the minute; these servers may be younger than
 		// that minute, so the range ends a few seconds ago (to the second).
-		const utc = (ms) => new Date(ms).toISOString().slice(0, 19);
+		// Chromium writes a datetime-local value without its seconds when they are :00, and fill
+		// refuses a value that does not read back the same: so does this.
+		const utc = (ms) => new Date(ms).toISOString().slice(0, 19).replace(/:00$/, "");
 		await p.fill("#x-start", utc(Date.now() - 10 * 60000));
 		await p.fill("#x-end", utc(Date.now() - 5000));
 		await rerun(p, () => p.click("#x-run"));
